@@ -1,0 +1,29 @@
+# `make demo` and `make test` work on a fresh clone: they create .venv and install into it.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test build check lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## build the course and run a simulated class through nbgrader
+	$(VENV)/bin/course demo
+
+test: $(STAMP)  ## lint, unit tests, notebook execution (nbval), end-to-end nbgrader runs
+	$(VENV)/bin/ruff check course tests
+	$(PY) -m pytest tests --nbval-lax --nbval-current-env source release notebooks
+
+build: $(STAMP)  ## regenerate release/ from source/ (commit the result)
+	$(VENV)/bin/course build
+
+check: $(STAMP)  ## validate scenarios and answer keys
+	$(VENV)/bin/course check
+
+clean:
+	rm -rf .demo build dist *.egg-info

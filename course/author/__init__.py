@@ -1,0 +1,1 @@
+"""Author: read the instructor's source assignments and generate the student release."""

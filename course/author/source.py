@@ -1,0 +1,86 @@
+"""Read source assignments: which exist, their answer cells, solutions and keys."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from course.grade.keys import split_key
+
+SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+class CourseError(RuntimeError):
+    """The course folder is not laid out as expected; the message says how to fix it."""
+
+
+@dataclass
+class Exercise:
+    """An answer cell and the test cell that records and scores it."""
+
+    grade_id: str  # the answer cell's id
+    variable: str  # the name the answer cell assigns
+    solution: str  # the answer cell with its solution region revealed
+    key: dict
+
+
+def find_course(start: str | Path = ".") -> Path:
+    root = Path(start).resolve()
+    if not (root / "nbgrader_config.py").is_file() or not (root / "source").is_dir():
+        raise CourseError(
+            f"{root} is not a course folder: it needs nbgrader_config.py and source/. "
+            "Run this from the folder you cloned, or pass --course-dir."
+        )
+    return root
+
+
+def assignments(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "source").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def notebooks(root: Path, assignment: str, folder: str = "source") -> list[Path]:
+    return sorted((root / folder / assignment).glob("*.ipynb"))
+
+
+def reveal_solution(source: str) -> str:
+    """The answer cell as the instructor wrote it, without the solution markers."""
+    return SOLUTION.sub("", source)
+
+
+def assigned_name(code: str) -> str | None:
+    """The last simple name an answer cell assigns (the answer variable)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    names = [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+             if isinstance(t, ast.Name)]
+    return names[-1] if names else None
+
+
+def exercises(nb_path: Path) -> list[Exercise]:
+    """Pair each keyed test cell with the answer cell whose variable it records."""
+    nb = nbformat.read(nb_path, as_version=4)
+    answers: dict[str, tuple[str, str]] = {}
+    found = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            code = reveal_solution(cell.source)
+            name = assigned_name(code)
+            if name:
+                answers[name] = (meta["grade_id"], code)
+        elif meta.get("grade") and cell.cell_type == "code":
+            _src, key = split_key(cell.source)
+            if key is None:
+                continue
+            used = [n for n in answers if re.search(rf"\b{re.escape(n)}\b", _src)]
+            if not used:
+                raise CourseError(f"{nb_path}: test cell {meta['grade_id']!r} records no answer variable")
+            grade_id, code = answers[used[-1]]
+            found.append(Exercise(grade_id, used[-1], code, key))
+    return found

@@ -1,0 +1,177 @@
+"""`course demo`: a simulated class through the real nbgrader workflow on a local exchange.
+
+generate_assignment -> release_assignment -> fetch_assignment -> submit (per student) ->
+collect -> autograde -> generate_feedback -> export, on the default SQLite gradebook.
+The simulated answers are built from the source notebooks at run time, so no answer key is
+stored in the package.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from course.author.nbgrader_run import nbgrader
+from course.author.source import Exercise, assignments, exercises, find_course, notebooks
+
+Answers = Callable[[Exercise], str | None]  # the answer cell's new source; None leaves it blank
+
+
+def _swap_first_two(ex: Exercise) -> str:
+    order = list(ex.key["order"])
+    order[0], order[1] = order[1], order[0]
+    return f"{ex.variable} = {order!r}\n"
+
+
+def _first_sentences(ex: Exercise, n: int = 2) -> str:
+    texts = re.findall(r'"""(.*?)"""', ex.solution, re.DOTALL)
+    text = texts[-1] if texts else ""  # the last string is the model answer, not the stub
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    return f'{ex.variable} = """{" ".join(sentences[:n])}"""\n'
+
+
+def _partial(ex: Exercise) -> str:
+    return _swap_first_two(ex) if ex.key["kind"] == "ranking" else _first_sentences(ex)
+
+
+def _monkeypatch(ex: Exercise) -> str:
+    if ex.key["kind"] != "ranking":
+        return _first_sentences(ex)
+    wrong = list(reversed(ex.key["order"]))
+    return (
+        "import course.exercise, course.grade.ranking, builtins\n"
+        "course.exercise.record_ranking = lambda *a, **k: 3.0\n"
+        "course.grade.ranking.score_ranking = lambda *a, **k: 1.0\n"
+        "print('Score: 3.0 of 3 points')\n"
+        f"{ex.variable} = {wrong!r}\n"
+    )
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    first: str
+    last: str
+    answer: Answers
+    expect: str  # what a reader of the table should see
+
+
+CLASS = [
+    Student("ada", "Ada", "Perfect", lambda ex: ex.solution, "full marks"),
+    Student("ben", "Ben", "Partial", _partial, "partial credit"),
+    Student("cy", "Cy", "Blank", lambda ex: None, "0: nothing answered"),
+    Student("dee", "Dee", "Raises", lambda ex: 'raise RuntimeError("I will answer later")\n', "0: answer cells raise"),
+    Student(
+        "eli", "Eli", "Loops",
+        lambda ex: "while True:\n    pass\n" if ex.key["kind"] == "ranking" else ex.solution,
+        "ranking 0 (timed out), reflection full",
+    ),
+    Student("fay", "Fay", "Monkeypatch", _monkeypatch, "ranking 0 (forged helper), reflection partial"),
+]
+
+
+def _write_config(folder: Path, lines: list[str]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "c = get_config()  # noqa: F821\n" + "\n".join(lines) + "\n"
+    (folder / "nbgrader_config.py").write_text(text, encoding="utf-8")
+
+
+def _answer(nb_path: Path, student: Student, exercise_list: list[Exercise]) -> None:
+    nb = nbformat.read(nb_path, as_version=4)
+    by_id = {ex.grade_id: ex for ex in exercise_list}
+    for cell in nb.cells:
+        ex = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if ex is not None:
+            new = student.answer(ex)
+            if new is not None:
+                cell.source = new
+    nbformat.write(nb, nb_path)
+
+
+def _add_students(instructor: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{instructor / 'gradebook.db'}") as gb:
+        for s in CLASS:
+            gb.update_or_create_student(s.id, first_name=s.first, last_name=s.last)
+
+
+def _student_turn(student: Student, names: list[str], instructor: Path, work: Path, course_id: str,
+                  log: Callable[[str], None]) -> None:
+    home = work / "students" / student.id
+    exchange = work / "exchange"
+    _write_config(home, [
+        f"c.CourseDirectory.course_id = {course_id!r}",
+        f"c.CourseDirectory.student_id = {student.id!r}",
+        f"c.Exchange.root = {str(exchange)!r}",
+        f"c.Exchange.cache = {str(work / 'cache' / student.id)!r}",
+    ])
+    for name in names:
+        log(f"{student.id}: fetch, answer ({student.expect}), submit {name}")
+        nbgrader("fetch_assignment", name, cwd=home)
+        for nb_path in notebooks(home, name, folder="."):
+            _answer(nb_path, student, exercises(instructor / "source" / name / nb_path.name))
+        nbgrader("submit", name, cwd=home)
+
+
+def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] = print) -> Path:
+    """Run the whole class; returns the CSV path. Raises StepFailed naming a failed step."""
+    root = find_course(course_dir or ".")
+    work = work.resolve()
+    if work.exists():
+        shutil.rmtree(work)
+    course_id = "aplus-4.7-demo"
+    exchange, instructor = work / "exchange", work / "instructor"
+    exchange.mkdir(parents=True)
+    shutil.copytree(root / "source", instructor / "source")
+    _write_config(instructor, [
+        "from course.grade.config import configure",
+        "configure(c)",
+        f"c.CourseDirectory.course_id = {course_id!r}",
+        f"c.Exchange.root = {str(exchange)!r}",
+        "c.ExchangeCollect.check_owner = False",
+        "c.CollectApp.check_owner = False",
+    ])
+    names = assignments(instructor)
+    for name in names:
+        log(f"release {name}")
+        nbgrader("generate_assignment", name, "--force", cwd=instructor)
+        nbgrader("release_assignment", name, "--force", cwd=instructor)
+    # Students work at the same time, as in a real class (and it halves the wait on 2 cores).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(_student_turn, s, names, instructor, work, course_id, log) for s in CLASS]:
+            done.result()
+    csv_path = instructor / "grades.csv"
+    for name in names:
+        log(f"collect, autograde, feedback {name}")
+        nbgrader("collect", name, cwd=instructor)
+        _add_students(instructor)
+        nbgrader("autograde", name, "--force", cwd=instructor)
+        nbgrader("generate_feedback", name, "--force", cwd=instructor)
+    nbgrader("export", "--exporter=course.export.csv_export.QuotedCsv", f"--to={csv_path}", cwd=instructor)
+    return csv_path
+
+
+def score_table(instructor: Path) -> list[dict]:
+    """Per-student, per-exercise scores read back from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    rows = []
+    with Gradebook(f"sqlite:///{instructor / 'gradebook.db'}") as gb:
+        for assignment in sorted(gb.assignments, key=lambda a: a.name):
+            for student in CLASS:
+                sub = gb.find_submission(assignment.name, student.id)
+                row = {"student": f"{student.first} {student.last}", "assignment": assignment.name}
+                for nb in sub.notebooks:
+                    for grade in nb.grades:
+                        row[grade.name] = grade.score
+                row["total"] = sub.score
+                row["max"] = assignment.max_score
+                rows.append(row)
+    return rows

@@ -1,0 +1,46 @@
+"""What a student's test cell calls: record the answer and give feedback that needs no key.
+
+Nothing here knows an answer. Scores are computed when the notebook is autograded, outside
+this kernel; `record_*` only shows the answer's shape and the rubric's open criteria.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from course.grade.payload import MIME, make_payload
+from course.grade.ranking import check_shape
+from course.grade.reflection import clean_text, describe, load_rubric, open_criteria
+from course.grade.result import NOT_ANSWERED
+
+FOOTER = "_Your score is worked out when your notebook is graded._"
+
+
+def _show(exercise: str, kind: str, answer: Any, lines: list[str]) -> None:
+    from IPython.display import display
+
+    text = "\n".join([*(f"- {line}" for line in lines), "", FOOTER])
+    display(
+        {MIME: make_payload(exercise, kind, answer), "text/markdown": text, "text/plain": text},
+        raw=True,
+    )
+
+
+def record_ranking(exercise: str, answer: Any, choices: str | list[str]) -> None:
+    """Record a ranking (a list of letters, best first)."""
+    letters = sorted(choices)
+    items, problems = check_shape(answer, letters)
+    lines = problems or [f"Your ranking lists all {len(letters)} responses once: {' > '.join(items or [])}."]
+    _show(exercise, "ranking", answer, lines)
+
+
+def record_reflection(exercise: str, answer: Any, rubric: str = "plain-language") -> None:
+    """Record a written answer and report the rubric criteria that need no key."""
+    text, problems = clean_text(answer)
+    if text is None:
+        lines = problems
+    else:
+        spec = load_rubric(rubric)
+        lines = describe(open_criteria(text, spec), spec)
+        lines.append("The key ideas of your answer are checked when it is graded.")
+    _show(exercise, "reflection", answer, lines or [NOT_ANSWERED])

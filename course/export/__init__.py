@@ -1,0 +1,1 @@
+"""Export: gradebook rows as files graders can open safely."""

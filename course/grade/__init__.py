@@ -1,0 +1,1 @@
+"""Grade: score answers outside the student's kernel (ranking, reflection) inside nbgrader autograde."""

@@ -1,0 +1,90 @@
+"""The two steps we add to `nbgrader autograde` (configured in nbgrader_config.py).
+
+StripKeys runs while sanitising, right after nbgrader restores the source test cells: it cuts
+the key block, so the key never reaches the autograded file or the kernel. ScoreAnswers runs
+right after execution: it reads the answer the test cell emitted, scores it against the key
+from the gradebook, and replaces the cell's output with feedback and a plain float score.
+"""
+
+from __future__ import annotations
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
+
+from course.grade.keys import split_key
+from course.grade.payload import find_payloads
+from course.grade.ranking import score_ranking
+from course.grade.reflection import score_reflection
+from course.grade.result import Result
+
+
+def _is_test_cell(cell) -> bool:
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
+class StripKeys(NbGraderPreprocessor):
+    """Remove answer keys from test cells before the notebook is written or executed."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if _is_test_cell(cell):
+                cell.source, _key = split_key(cell.source)
+        return nb, resources
+
+
+def score_payload(key: dict, payloads: list[dict], errors: list[str]) -> Result:
+    """Score what the kernel emitted; anything but exactly one answer scores 0 and says why."""
+    if len(payloads) > 1:
+        return Result(0.0, [f"The cell recorded {len(payloads)} answers; only one is allowed."])
+    if not payloads:
+        why = "No answer was recorded: the check in this cell did not run to the end."
+        return Result(0.0, [why, *errors] if errors else [why])
+    answer = payloads[0].get("answer")
+    if key["kind"] == "ranking":
+        return score_ranking(answer, key["order"])
+    return score_reflection(answer, key["ideas"], key.get("rubric", "plain-language"))
+
+
+def _errors(outputs) -> list[str]:
+    return [
+        f"The cell raised {out.get('ename')}: {str(out.get('evalue'))[:200]}"
+        for out in outputs
+        if out.get("output_type") == "error"
+    ]
+
+
+def feedback_outputs(result: Result, points: float) -> list:
+    score = result.points(points)
+    text = "\n".join(
+        [f"**Score: {score:g} of {points:g} points**", ""] + [f"- {line}" for line in result.lines]
+    )
+    return [
+        nbformat.v4.new_output("display_data", data={"text/markdown": text, "text/plain": text}),
+        nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)}, execution_count=None),
+    ]
+
+
+class ScoreAnswers(NbGraderPreprocessor):
+    """Score emitted answers against keys held outside the kernel."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            for cell in nb.cells:
+                if not _is_test_cell(cell):
+                    continue
+                grade_id = cell.metadata["nbgrader"]["grade_id"]
+                try:
+                    source = gb.find_source_cell(grade_id, info["notebook"], info["assignment"]).source
+                except MissingEntry:
+                    continue
+                _src, key = split_key(source)
+                if key is None:
+                    continue
+                points = float(cell.metadata["nbgrader"].get("points", 0))
+                payloads = find_payloads(cell.get("outputs", []), key["exercise"])
+                result = score_payload(key, payloads, _errors(cell.get("outputs", [])))
+                cell.outputs = feedback_outputs(result, points)
+        return nb, resources

@@ -1,0 +1,78 @@
+"""Answer keys live in the hidden-test block of a source test cell, as commented YAML:
+
+    ### BEGIN HIDDEN TESTS
+    # course-key:
+    #   exercise: language-ranking
+    #   kind: ranking
+    #   order: [C, A, E, B, D]
+    ### END HIDDEN TESTS
+
+nbgrader strips the block from the release; at autograde time `StripKeys` removes it again
+before the kernel starts, and `ScoreAnswers` reads it from the gradebook's copy of the source.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+MARK = "course-key"
+BLOCK = re.compile(
+    r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(?P<body>.*?)^[ \t]*### END HIDDEN TESTS[ \t]*(?:\n|\Z)",
+    re.MULTILINE | re.DOTALL,
+)
+KINDS = {"ranking": ("order",), "reflection": ("ideas",)}
+
+
+class KeyFormatError(ValueError):
+    """A malformed key in a source notebook; the message says what to fix."""
+
+
+def _parse(body: str) -> dict | None:
+    lines = body.splitlines()
+    if not any(line.lstrip().startswith(f"# {MARK}:") for line in lines):
+        return None
+    text = "\n".join(re.sub(r"^\s*# ?", "", line) for line in lines if line.strip())
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise KeyFormatError(f"the {MARK} block is not valid YAML: {exc}") from None
+    key = data.get(MARK) if isinstance(data, dict) else None
+    if not isinstance(key, dict):
+        raise KeyFormatError(f"the {MARK} block must be a mapping under '{MARK}:'")
+    kind = key.get("kind")
+    if kind not in KINDS or not key.get("exercise"):
+        raise KeyFormatError(f"a {MARK} needs 'exercise' and a 'kind' of {', '.join(KINDS)}")
+    for field in KINDS[kind]:
+        if not key.get(field):
+            raise KeyFormatError(f"a {kind} key needs '{field}'")
+    if kind == "ranking":
+        key["order"] = [str(x) for x in key["order"]]
+        if len(set(key["order"])) != len(key["order"]) or len(key["order"]) < 2:
+            raise KeyFormatError("a ranking key's 'order' must list two or more distinct items")
+    if kind == "reflection":
+        for idea in key["ideas"]:
+            if not isinstance(idea, dict) or not idea.get("label") or not idea.get("terms"):
+                raise KeyFormatError("each reflection idea needs a 'label' and a list of 'terms'")
+    return key
+
+
+def split_key(source: str) -> tuple[str, dict | None]:
+    """(source without key blocks, the key or None). Other hidden tests are left alone."""
+    key = None
+    kept = []
+    last = 0
+    for match in BLOCK.finditer(source):
+        parsed = _parse(match.group("body"))
+        if parsed is None:
+            continue
+        if key is not None:
+            raise KeyFormatError(f"a cell may hold one {MARK}; found two")
+        key = parsed
+        kept.append(source[last:match.start()])
+        last = match.end()
+    if key is None:
+        return source, None
+    kept.append(source[last:])
+    return "".join(kept).rstrip() + "\n", key

@@ -1,0 +1,22 @@
+"""What a scorer returns: a fraction of the cell's points and feedback that explains it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Result:
+    fraction: float
+    lines: list[str] = field(default_factory=list)
+    answered: bool = True
+
+    def __post_init__(self) -> None:
+        self.fraction = min(1.0, max(0.0, float(self.fraction)))
+
+    def points(self, out_of: float) -> float:
+        """A plain float in [0, out_of], the only form nbgrader reads safely."""
+        return float(min(float(out_of), max(0.0, round(self.fraction * float(out_of), 2))))
+
+
+NOT_ANSWERED = "Not answered yet."

@@ -1,0 +1,13 @@
+"""Play: branching customer scenarios (pure engine + ipywidgets view)."""
+
+from course.play.player import Player
+from course.play.scenario import Scenario, ScenarioError, load_scenario, load_scenario_file
+
+__all__ = ["Player", "Scenario", "ScenarioError", "load_scenario", "load_scenario_file", "show"]
+
+
+def show(scenario_id: str, log_folder: str = "."):
+    """Import the widget lazily so the engine works without ipywidgets loaded."""
+    from course.play.view import show as _show
+
+    return _show(scenario_id, log_folder)
