@@ -57,3 +57,13 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true: {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """One real run of the simulated class through nbgrader (about two minutes)."""
+    from course import demo
+
+    work = tmp_path_factory.mktemp("demo")
+    csv_path = demo.run(work, ROOT, log=lambda _m: None)
+    return work / "instructor", csv_path

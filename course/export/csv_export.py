@@ -48,7 +48,8 @@ def gradebook_rows(gb: Gradebook) -> list[dict]:
             except MissingEntry:
                 row.update(score=0.0, status="missing")
             else:
-                row.update(score=round(sub.score, 2), status="needs manual grade" if sub.needs_manual_grade else "graded")
+                status = "needs manual grade" if sub.needs_manual_grade else "graded"
+                row.update(score=round(sub.score, 2), status=status)
             rows.append(row)
     return rows
 

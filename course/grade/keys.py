@@ -4,7 +4,7 @@
     # course-key:
     #   exercise: language-ranking
     #   kind: ranking
-    #   order: [C, A, E, B, D]
+    #   order: [B, D, A, C]
     ### END HIDDEN TESTS
 
 nbgrader strips the block from the release; at autograde time `StripKeys` removes it again

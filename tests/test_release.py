@@ -1,0 +1,103 @@
+"""release/ is what nbgrader makes from source/, and no answer key leaks anywhere students look."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course.author.release import generate
+from course.author.source import assignments, exercises, notebooks
+
+
+def _sources(path: Path) -> list[tuple[str, str]]:
+    nb = nbformat.read(path, as_version=4)
+    return [(c.cell_type, c.source) for c in nb.cells]
+
+
+def test_release_is_in_sync_with_source(root, tmp_path):
+    names = generate(root, tmp_path)
+    assert names == assignments(root)
+    for name in names:
+        fresh = {p.name: p for p in (tmp_path / "release" / name).iterdir()}
+        committed = {p.name: p for p in (root / "release" / name).iterdir()}
+        assert sorted(fresh) == sorted(committed), f"release/{name}: run `make build` and commit"
+        for nb_name, path in fresh.items():
+            if nb_name.endswith(".ipynb"):
+                assert _sources(path) == _sources(committed[nb_name]), f"release/{name}/{nb_name} is stale"
+
+
+MARKERS = {"course-key:", "BEGIN HIDDEN TESTS", "BEGIN SOLUTION"}  # a hidden block that leaked
+
+
+def key_strings(root: Path, model_answers: bool = True) -> set[str]:
+    """Every key value that would give an answer away (optionally not the model rewrites)."""
+    found = set()
+    for name in assignments(root):
+        for nb in notebooks(root, name):
+            for ex in exercises(nb):
+                if ex.key["kind"] == "ranking":
+                    order = ex.key["order"]
+                    found |= {", ".join(f'"{x}"' for x in order), ", ".join(f"'{x}'" for x in order),
+                              ", ".join(order), "".join(order)}
+                else:
+                    found |= {", ".join(map(str, idea["terms"])) for idea in ex.key["ideas"]}
+                    if model_answers:
+                        found.add(ex.solution.split('"""')[-2].strip()[:60])
+    return found
+
+
+def _scan(files, secrets):
+    leaks = []
+    for name, text in files:
+        leaks += [f"{name}: {s!r}" for s in secrets if s in text]
+    return leaks
+
+
+def test_key_strings_are_found_where_they_belong(root):
+    """The scan works: the instructor's source notebooks do hold every key string."""
+    secrets = {s for s in key_strings(root) if ", " in s and "'" not in s and '"' not in s} | MARKERS
+    texts = [(str(p), "\n".join(src for _t, src in _sources(p)))
+             for name in assignments(root) for p in notebooks(root, name)]
+    assert len(secrets) >= 6
+    for secret in secrets:
+        assert any(secret in text for _n, text in texts), secret
+
+
+def test_release_holds_no_key(root):
+    files = [(str(p), p.read_text(errors="replace")) for p in (root / "release").rglob("*") if p.is_file()]
+    assert files
+    assert _scan(files, key_strings(root) | MARKERS) == []
+
+
+def test_built_wheel_holds_no_key(root, tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path), str(root)], check=True)
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        files = [(n, zf.read(n).decode("utf-8", "replace")) for n in zf.namelist()]
+    assert any(n.startswith("course/grade/") for n, _ in files)
+    assert _scan(files, key_strings(root)) == []
+
+
+# Students whose own answers are not the key (Ada and Eli hand in the model answers themselves;
+# Ben and Fay quote the model rewrite's opening sentences, so it is not a secret for them).
+NOT_THE_KEY = ["ben", "cy", "dee", "fay"]
+
+
+def test_feedback_and_autograded_notebooks_hold_no_key(root, demo_run):
+    instructor, _ = demo_run
+    paths = [p for student in NOT_THE_KEY for folder in ("feedback", "autograded")
+             for p in (instructor / folder / student).rglob("*") if p.suffix in (".html", ".ipynb")]
+    assert len(paths) == 2 * len(NOT_THE_KEY)
+    files = [(str(p), p.read_text()) for p in paths]
+    assert _scan(files, key_strings(root, model_answers=False) | MARKERS) == []
+
+
+@pytest.mark.parametrize("name", sorted(MARKERS))
+def test_scan_would_catch_a_leak(name, tmp_path):
+    leaky = tmp_path / "x.txt"
+    leaky.write_text(f"# {name}:")
+    assert _scan([(str(leaky), leaky.read_text())], {name})
