@@ -95,3 +95,11 @@ def test_readability_works_with_the_network_off(monkeypatch):
         "necessitated comprehensive infrastructural modernisation."
     )
     assert easy > 80 > 20 > hard
+
+
+def test_copying_a_jargon_heavy_original_scores_zero():
+    terms = jargon_terms()
+    heavy = " ".join(terms["acronyms"][:2] + terms["jargon"][:2]) + ". " + GOOD
+    r = score_reflection(heavy, IDEAS)
+    assert r.fraction == 0.0 and "so it scores 0" in r.lines[0]
+    assert "(more than 3)" in r.lines[0]

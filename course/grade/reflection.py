@@ -21,6 +21,7 @@ class Criterion:
     name: str
     fraction: float  # 0..1 of this criterion
     found: str
+    count: int = 0  # how many things it flagged (jargon terms)
 
 
 @cache
@@ -74,6 +75,7 @@ def open_criteria(text: str, rubric: dict) -> list[Criterion]:
         max(0.0, 1 - extra * crit["jargon"]["cost_per_term"]),
         "no jargon, acronyms or slang found" if not flagged else
         "; ".join(f"{kind}: {', '.join(terms)}" for kind, terms in found.items() if terms),
+        count=len(flagged),
     )
     ease = flesch_reading_ease(text)
     lo, hi = crit["readability"]["zero_at"], crit["readability"]["full_at"]
@@ -127,5 +129,9 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
     lines = describe(criteria, rubric)
     if rubric.get("gate_on_ideas") and ideas and criteria[0].fraction == 0:
         return Result(0.0, ["Your text covers none of the key ideas, so it scores 0.", *lines])
+    limit = rubric.get("max_flagged_terms")
+    if limit is not None and criteria[1].count > limit:
+        why = f"Your text uses {criteria[1].count} jargon terms, acronyms or slang (more than {limit}), so it scores 0."
+        return Result(0.0, [why, *lines])
     total = sum(rubric["criteria"][c.name]["weight"] * c.fraction for c in criteria)
     return Result(total, lines)
