@@ -1,5 +1,6 @@
 """release/ is what nbgrader makes from source/, and no answer key leaks anywhere students look."""
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -10,6 +11,7 @@ import pytest
 
 from course.author.release import generate
 from course.author.source import assignments, exercises, notebooks
+from course.grade.keys import BLOCK
 
 
 def _sources(path: Path) -> list[tuple[str, str]]:
@@ -32,20 +34,26 @@ def test_release_is_in_sync_with_source(root, tmp_path):
 MARKERS = {"course-key:", "BEGIN HIDDEN TESTS", "BEGIN SOLUTION"}  # a hidden block that leaked
 
 
+PUBLIC = ("exercise:", "kind:", "rubric:", "- label:", "course-key:")  # key-block lines that give nothing away
+
+
 def key_strings(root: Path, model_answers: bool = True) -> set[str]:
-    """Every key value that would give an answer away (optionally not the model rewrites)."""
+    """Every string that would give an answer away (optionally not the model rewrites):
+    each line of a key block, the ranking orders as a student would type them, model rewrites."""
     found = set()
     for name in assignments(root):
         for nb in notebooks(root, name):
+            for _kind, source in _sources(nb):
+                for block in BLOCK.finditer(source):
+                    lines = (re.sub(r"^\s*# ?", "", line).strip() for line in block.group("body").splitlines())
+                    found |= {line for line in lines if len(line) > 12 and not line.startswith(PUBLIC)}
             for ex in exercises(nb):
                 if ex.key["kind"] == "ranking":
                     order = ex.key["order"]
                     found |= {", ".join(f'"{x}"' for x in order), ", ".join(f"'{x}'" for x in order),
                               ", ".join(order), "".join(order)}
-                else:
-                    found |= {", ".join(map(str, idea["terms"])) for idea in ex.key["ideas"]}
-                    if model_answers:
-                        found.add(ex.solution.split('"""')[-2].strip()[:60])
+                elif model_answers:
+                    found.add(ex.solution.split('"""')[-2].strip()[:60])
     return found
 
 
