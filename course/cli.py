@@ -50,13 +50,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from course import demo
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 140)
     csv_path = demo.run(Path(args.workdir), args.course_dir, log=lambda m: console.print(f"[dim]· {m}[/dim]"))
     rows = demo.score_table(csv_path.parent)
     table = Table(title="Simulated class: scores from the gradebook")
     columns = list(dict.fromkeys(k for row in rows for k in row))
     for col in columns:
-        table.add_column(col)
+        table.add_column(col, no_wrap=True)
     for row in rows:
         table.add_row(*(f"{row[c]:g}" if isinstance(row.get(c), float) else str(row.get(c, "")) for c in columns))
     console.print(table)

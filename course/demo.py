@@ -167,7 +167,8 @@ def score_table(instructor: Path) -> list[dict]:
         for assignment in sorted(gb.assignments, key=lambda a: a.name):
             for student in CLASS:
                 sub = gb.find_submission(assignment.name, student.id)
-                row = {"student": f"{student.first} {student.last}", "assignment": assignment.name}
+                row = {"student": f"{student.first} {student.last}", "assignment": assignment.name,
+                       "simulates": student.expect}
                 for nb in sub.notebooks:
                     for grade in nb.grades:
                         row[grade.name] = grade.score
