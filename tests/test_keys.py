@@ -8,6 +8,7 @@ record_ranking("ex", ranking, choices="ABC")
 # course-key:
 #   exercise: ex
 #   kind: ranking
+#   objectives: [language]
 #   order: [B, A, C]
 ### END HIDDEN TESTS
 """
@@ -15,7 +16,7 @@ record_ranking("ex", ranking, choices="ABC")
 
 def test_key_is_read_and_stripped():
     src, key = split_key(CELL)
-    assert key == {"exercise": "ex", "kind": "ranking", "order": ["B", "A", "C"]}
+    assert key == {"exercise": "ex", "kind": "ranking", "objectives": ["language"], "order": ["B", "A", "C"]}
     assert "course-key" not in src and "HIDDEN" not in src
     assert src.startswith("from course.exercise import record_ranking")
 
@@ -29,9 +30,14 @@ def test_cells_without_a_key_are_untouched():
     "body, says",
     [
         ("# course-key:\n#   exercise: ex\n#   kind: essay\n", "'kind' of ranking, reflection"),
-        ("# course-key:\n#   exercise: ex\n#   kind: ranking\n#   order: [A, A]\n", "distinct"),
-        ("# course-key:\n#   exercise: ex\n#   kind: reflection\n#   ideas: [x]\n", "'label'"),
+        ("# course-key:\n#   exercise: ex\n#   kind: ranking\n#   objectives: [language]\n#   order: [A, A]\n",
+         "distinct"),
+        ("# course-key:\n#   exercise: ex\n#   kind: reflection\n#   objectives: [language]\n#   ideas: [x]\n",
+         "'label'"),
         ("# course-key: [unclosed\n", "not valid YAML"),
+        ("# course-key:\n#   exercise: ex\n#   kind: ranking\n#   order: [A, B]\n", "needs 'objectives'"),
+        ("# course-key:\n#   exercise: ex\n#   kind: ranking\n#   order: [A, B]\n#   objectives: [4.7.99]\n",
+         "unknown objective id"),
     ],
 )
 def test_malformed_keys_say_what_to_fix(body, says):

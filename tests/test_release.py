@@ -34,7 +34,8 @@ def test_release_is_in_sync_with_source(root, tmp_path):
 MARKERS = {"course-key:", "BEGIN HIDDEN TESTS", "BEGIN SOLUTION"}  # a hidden block that leaked
 
 
-PUBLIC = ("exercise:", "kind:", "rubric:", "- label:", "course-key:")  # key-block lines that give nothing away
+# Key-block lines that give nothing away:
+PUBLIC = ("exercise:", "kind:", "rubric:", "objectives:", "- label:", "course-key:")
 
 
 def key_strings(root: Path, model_answers: bool = True) -> set[str]:

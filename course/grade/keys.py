@@ -4,6 +4,7 @@
     # course-key:
     #   exercise: language-ranking
     #   kind: ranking
+    #   objectives: [language]
     #   order: [B, D, A, C]
     ### END HIDDEN TESTS
 
@@ -16,6 +17,8 @@ from __future__ import annotations
 import re
 
 import yaml
+
+from course.outline import load_outline
 
 MARK = "course-key"
 BLOCK = re.compile(
@@ -44,9 +47,12 @@ def _parse(body: str) -> dict | None:
     kind = key.get("kind")
     if kind not in KINDS or not key.get("exercise"):
         raise KeyFormatError(f"a {MARK} needs 'exercise' and a 'kind' of {', '.join(KINDS)}")
-    for field in KINDS[kind]:
+    for field in (*KINDS[kind], "objectives"):
         if not key.get(field):
             raise KeyFormatError(f"a {kind} key needs '{field}'")
+    unknown = [obj for obj in key["objectives"] if obj not in load_outline()]
+    if unknown:
+        raise KeyFormatError(f"exercise {key['exercise']!r} names unknown objective id(s): {', '.join(unknown)}")
     if kind == "ranking":
         key["order"] = [str(x) for x in key["order"]]
         if len(set(key["order"])) != len(key["order"]) or len(key["order"]) < 2:
