@@ -55,3 +55,31 @@ def test_points_are_plain_floats_clamped():
     r = score_ranking(list(KEY), KEY)
     assert type(r.points(3)) is float
     assert r.points(0) == 0.0
+
+
+def test_unsupported_types_from_the_kernel_are_named():
+    from course.grade.payload import make_payload
+
+    class Weird:
+        pass
+
+    answer = make_payload("ex", "ranking", Weird())["answer"]
+    r = score_ranking(answer, KEY)
+    assert r.fraction == 0.0 and "Your answer is a Weird" in r.lines[0]
+
+
+def test_str_and_list_subclasses_become_plain_data():
+    from course.grade.payload import make_payload
+
+    class Always(str):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = str.__hash__
+
+    class Liar(list):
+        pass
+
+    answer = make_payload("ex", "ranking", Liar([Always("A"), Always("C"), "E", "B", "D"]))["answer"]
+    assert type(answer) is list and all(type(x) is str for x in answer)
+    assert score_ranking(answer, KEY).points(3) == 2.7  # only the real letters count

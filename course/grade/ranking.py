@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-from course.grade.result import NOT_ANSWERED, Result
+from course.grade.result import NOT_ANSWERED, Result, type_name
 
 
 def check_shape(answer: Any, choices: list[str]) -> tuple[list[str] | None, list[str]]:
@@ -14,7 +14,7 @@ def check_shape(answer: Any, choices: list[str]) -> tuple[list[str] | None, list
         return None, [NOT_ANSWERED]
     if not isinstance(answer, (list, tuple)):
         return None, [
-            f"Your answer is a {type(answer).__name__}; it must be a list of letters, "
+            f"Your answer is a {type_name(answer)}; it must be a list of letters, "
             f"for example {choices[:2]!r} (with all {len(choices)} letters)."
         ]
     items: list[str] = []

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from course.grade.readability import flesch_reading_ease
-from course.grade.result import NOT_ANSWERED, Result
+from course.grade.result import NOT_ANSWERED, Result, type_name
 
 MAX_CHARS = 20_000
 
@@ -58,7 +58,7 @@ def clean_text(answer: Any) -> tuple[str | None, list[str]]:
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         return None, [NOT_ANSWERED]
     if not isinstance(answer, str):
-        return None, [f"Your answer is a {type(answer).__name__}; it must be text in quotes."]
+        return None, [f"Your answer is a {type_name(answer)}; it must be text in quotes."]
     if len(answer) > MAX_CHARS:
         return None, [f"Your answer has {len(answer)} characters; keep it under {MAX_CHARS}."]
     return answer.strip(), []

@@ -20,3 +20,10 @@ class Result:
 
 
 NOT_ANSWERED = "Not answered yet."
+
+
+def type_name(answer: object) -> str:
+    """The answer's type as the student wrote it (payloads mark unsupported types)."""
+    if isinstance(answer, dict) and set(answer) == {"unsupported type"}:
+        return str(answer["unsupported type"])
+    return type(answer).__name__
