@@ -18,7 +18,9 @@ from pathlib import Path
 import nbformat
 
 from course.author.nbgrader_run import nbgrader
-from course.author.source import Exercise, assignments, exercises, find_course, notebooks
+from course.author.source import CourseError, Exercise, assignments, exercises, find_course, notebooks
+
+MARKER = ".course-demo"
 
 Answers = Callable[[Exercise], str | None]  # the answer cell's new source; None leaves it blank
 
@@ -124,11 +126,16 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
     """Run the whole class; returns the CSV path. Raises StepFailed naming a failed step."""
     root = find_course(course_dir or ".")
     work = work.resolve()
-    if work.exists():
+    if work.exists() and any(work.iterdir()):
+        if not (work / MARKER).is_file():
+            raise CourseError(f"{work} is not empty and was not made by `course demo`; "
+                              "pass --workdir with a new or empty folder (nothing was deleted)")
         shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / MARKER).write_text("scratch folder of `course demo`: deleted and remade on each run\n")
     course_id = "aplus-4.7-demo"
     exchange, instructor = work / "exchange", work / "instructor"
-    exchange.mkdir(parents=True)
+    exchange.mkdir()
     shutil.copytree(root / "source", instructor / "source")
     _write_config(instructor, [
         "from course.grade.config import configure",
@@ -148,10 +155,10 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
         for done in [pool.submit(_student_turn, s, names, instructor, work, course_id, log) for s in CLASS]:
             done.result()
     csv_path = instructor / "grades.csv"
+    _add_students(instructor)
     for name in names:
         log(f"collect, autograde, feedback {name}")
         nbgrader("collect", name, cwd=instructor)
-        _add_students(instructor)
         nbgrader("autograde", name, "--force", cwd=instructor)
         nbgrader("generate_feedback", name, "--force", cwd=instructor)
     nbgrader("export", "--exporter=course.export.csv_export.QuotedCsv", f"--to={csv_path}", cwd=instructor)

@@ -49,3 +49,12 @@ def test_demo_stops_with_the_failed_step_named(root, tmp_path):
     proc = run("demo", "--workdir", str(tmp_path / "w"), cwd=tmp_path)
     assert proc.returncode == 1
     assert "nbgrader generate_assignment" in proc.stderr and "failed" in proc.stderr
+
+
+def test_demo_never_deletes_a_folder_it_did_not_make(root, tmp_path):
+    keep = tmp_path / "precious.txt"
+    keep.write_text("my notes")
+    proc = run("demo", "--workdir", str(tmp_path), cwd=root)
+    assert proc.returncode == 1
+    assert "was not made by `course demo`" in proc.stderr and "nothing was deleted" in proc.stderr
+    assert keep.read_text() == "my notes"
