@@ -8,6 +8,7 @@ from pathlib import Path
 
 from course.author.nbgrader_run import StepFailed
 from course.author.source import CourseError, find_course
+from course.play.scenario import ScenarioError
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -20,28 +21,42 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Validate every shipped scenario and every key in the source notebooks."""
-    from course.author.source import assignments, exercises, notebooks
-    from course.grade.keys import KeyFormatError
-    from course.play.scenario import ScenarioError, load_scenario, scenario_ids
+    """Validate the outline, every scenario and every source notebook; non-zero exit on any problem."""
+    from course.author.check import check_course
 
-    problems = []
-    for sid in scenario_ids():
-        try:
-            load_scenario(sid)
-        except ScenarioError as exc:
-            problems.append(str(exc))
-    root = find_course(args.course_dir)
-    for name in assignments(root):
-        for nb in notebooks(root, name):
-            try:
-                exercises(nb)
-            except (KeyFormatError, CourseError) as exc:
-                problems.append(f"{nb}: {exc}")
-    for p in problems:
-        print(f"error: {p}", file=sys.stderr)
-    print(f"checked {len(scenario_ids())} scenario(s): {len(problems)} problem(s)")
-    return 1 if problems else 0
+    if args.scenarios:
+        report = check_course(None, Path(args.scenarios))
+    else:
+        report = check_course(find_course(args.course_dir))
+    for problem in report.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    print(
+        f"checked the outline, {report.scenarios} scenario(s) and {report.notebooks} notebook(s): "
+        f"{len(report.problems)} problem(s)"
+    )
+    return 1 if report.problems else 0
+
+
+def cmd_scenario(args: argparse.Namespace) -> int:
+    """List the shipped scenarios, or draw one's graph to a PNG."""
+    from course.play.scenario import load_scenario, load_scenario_file, scenario_ids
+
+    if args.action == "list":
+        for sid in scenario_ids():
+            s = load_scenario(sid)
+            low, high = s.decision_range()
+            endings = sum(1 for n in s.nodes.values() if n.ending)
+            print(f"{sid}: {s.title} ({low}-{high} decisions, {endings} endings, best score {s.best_path_score()})")
+        return 0
+    from course.author.graph import draw_scenario
+
+    if not args.id:
+        raise CourseError("name a scenario: `course scenario show ID` (see `course scenario list`)")
+    path = Path(args.id)
+    scenario = load_scenario_file(path) if path.suffix in (".yaml", ".yml") else load_scenario(args.id)
+    out = draw_scenario(scenario, Path(args.out or f"{scenario.id}.png"))
+    print(f"wrote {out}")
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -69,14 +84,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course-dir", default=".", help="the course folder (holds nbgrader_config.py)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="regenerate release/ from source/ with nbgrader").set_defaults(func=cmd_build)
-    sub.add_parser("check", help="validate scenarios and answer keys").set_defaults(func=cmd_check)
+    check = sub.add_parser("check", help="validate the outline, scenarios, notebooks and answer keys")
+    check.add_argument("--scenarios", help="check the scenario files in this folder instead of the course")
+    check.set_defaults(func=cmd_check)
+    scenario = sub.add_parser("scenario", help="list scenarios, or draw one as a graph (PNG)")
+    scenario.add_argument("action", choices=["list", "show"])
+    scenario.add_argument("id", nargs="?", help="a shipped scenario id, or the path of a .yaml file")
+    scenario.add_argument("--out", help="where to write the PNG (default: ID.png here)")
+    scenario.set_defaults(func=cmd_scenario)
     demo = sub.add_parser("demo", help="run a simulated class through nbgrader and export CSV")
     demo.add_argument("--workdir", default=".demo", help="scratch folder (wiped first; not committed)")
     demo.set_defaults(func=cmd_demo)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CourseError, StepFailed) as exc:
+    except (CourseError, StepFailed, ScenarioError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -16,6 +16,23 @@ from course.grade.result import NOT_ANSWERED
 FOOTER = "_Your score is worked out when your notebook is graded._"
 
 
+class AnswerNotReady(Exception):
+    """Raised after recording an answer that cannot be marked yet (empty or the wrong shape).
+
+    It makes nbgrader's Validate report the exercise as unfinished instead of "Success!".
+    Grading is unaffected: the answer was recorded first and is scored (as 0) outside the kernel.
+    """
+
+    def __init__(self, exercise: str, problems: list[str]) -> None:
+        super().__init__(f"{exercise}: " + " ".join(problems))
+        self.exercise = exercise
+        self.problems = problems
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows these lines instead of a traceback: the student needs the reason, not our code."""
+        return [f"✖ Exercise {self.exercise!r} is not finished yet:", *(f"  - {p}" for p in self.problems)]
+
+
 def _show(exercise: str, kind: str, answer: Any, lines: list[str]) -> None:
     from IPython.display import display
 
@@ -32,6 +49,8 @@ def record_ranking(exercise: str, answer: Any, choices: str | list[str]) -> None
     items, problems = check_shape(answer, letters)
     lines = problems or [f"Your ranking lists all {len(letters)} responses once: {' > '.join(items or [])}."]
     _show(exercise, "ranking", answer, lines)
+    if problems:
+        raise AnswerNotReady(exercise, problems)
 
 
 def record_reflection(exercise: str, answer: Any, rubric: str = "plain-language") -> None:
@@ -44,3 +63,5 @@ def record_reflection(exercise: str, answer: Any, rubric: str = "plain-language"
         lines = describe(open_criteria(text, spec), spec)
         lines.append("The key ideas of your answer are checked when it is graded.")
     _show(exercise, "reflection", answer, lines or [NOT_ANSWERED])
+    if text is None:
+        raise AnswerNotReady(exercise, problems)

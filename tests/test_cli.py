@@ -58,3 +58,64 @@ def test_demo_never_deletes_a_folder_it_did_not_make(root, tmp_path):
     assert proc.returncode == 1
     assert "was not made by `course demo`" in proc.stderr and "nothing was deleted" in proc.stderr
     assert keep.read_text() == "my notes"
+
+
+def _write_yaml(path, data):
+    import yaml
+
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_check_on_a_broken_scenario_set_names_file_and_node(scenario_data, tmp_path):
+    import copy
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    _write_yaml(folder / "tiny.yaml", scenario_data)  # a good one, for contrast
+    looped = copy.deepcopy(scenario_data)
+    looped["id"] = "looped"
+    looped["nodes"]["b"]["choices"][0]["next"] = "a"
+    _write_yaml(folder / "looped.yaml", looped)
+    orphan = copy.deepcopy(scenario_data)
+    orphan["id"] = "orphan"
+    orphan["nodes"]["lonely"] = {"ending": {"title": "t", "text": "t", "summary": "s"}}
+    orphan["nodes"]["a"]["choices"][1]["feedback"] = ""
+    _write_yaml(folder / "orphan.yaml", orphan)
+    _write_yaml(folder / "renamed.yaml", scenario_data)  # id 'tiny' in renamed.yaml
+    (folder / "broken.yaml").write_text("id: broken\nnodes: [unclosed\n")
+    proc = run("check", "--scenarios", str(folder), cwd=tmp_path)
+    assert proc.returncode == 1
+    errors = proc.stderr.splitlines()
+    expected = [
+        ("looped.yaml", "node 'b' loops back (a -> b -> a)"),
+        ("orphan.yaml", "node 'lonely' is unreachable"),
+        ("orphan.yaml", "node 'a', choice 2 has no feedback"),
+        ("renamed.yaml", "id 'tiny' differs from the file name"),
+        ("broken.yaml", "not valid YAML"),
+    ]
+    for file_name, message in expected:
+        assert any(file_name in e and message in e for e in errors), (file_name, message, proc.stderr)
+    assert not any("tiny.yaml" in e for e in errors)
+    assert "5 scenario(s)" in proc.stdout
+
+
+def test_check_names_a_notebook_that_shows_a_missing_scenario(root, tmp_path):
+    nb_path = _copy_course(root, tmp_path)
+    nb = nbformat.read(nb_path, as_version=4)
+    for cell in nb.cells:
+        cell.source = cell.source.replace('show("proper-language-printer")', 'show("no-such-scenario")')
+    nbformat.write(nb, nb_path)
+    proc = run("check", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert nb_path.name in proc.stderr and "shows scenario 'no-such-scenario'" in proc.stderr
+
+
+def test_scenario_show_writes_a_png(tmp_path):
+    from course.play.scenario import scenario_ids
+
+    for sid in scenario_ids():
+        proc = run("scenario", "show", sid, "--out", str(tmp_path / f"{sid}.png"), cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert (tmp_path / f"{sid}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    proc = run("scenario", "show", "no-such-id", cwd=tmp_path)
+    assert proc.returncode == 1 and "no such scenario" in proc.stderr

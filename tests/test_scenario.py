@@ -33,6 +33,11 @@ def test_good_scenario_parses(scenario_data):
         (lambda d: d["nodes"]["a"]["choices"][0].update(objectives=[]), "names no objective id"),
         (lambda d: d.update(start="zzz"), "start node 'zzz' does not exist"),
         (lambda d: d["nodes"]["good"]["ending"].pop("summary"), "node 'good': the ending needs 'summary'"),
+        (lambda d: d.update(scoring="average"), "scoring 'average'; use one of sum, ending"),
+        (lambda d: d.update(scoring="ending"), "node 'good': the ending needs a 'score'"),
+        (lambda d: d["nodes"]["ok"]["ending"].update(score=-1), "node 'ok': the ending has score -1"),
+        (lambda d: d.update(undo="yes"), "undo: 'yes'; use true or false"),
+        (lambda d: d.update(shuffle=1), "shuffle: 1; use true or false"),
     ],
 )
 def test_broken_scenarios_are_rejected_naming_the_node(scenario_data, breakage, message):
@@ -95,3 +100,35 @@ def test_player_walks_and_restarts(scenario_data):
     assert p.current == "a" and p.steps == [] and p.score == 0
     with pytest.raises(IndexError, match="choices 0-1, not 5"):
         p.choose(5)
+
+
+def test_best_path_and_decision_range(scenario_data):
+    s = parse_scenario(scenario_data)
+    assert s.best_path() == [("a", 0), ("b", 0)]
+    assert s.decision_range() == (1, 2)
+    scenario_data["scoring"] = "ending"
+    for node, score in (("good", 1), ("ok", 5), ("bad", 3)):
+        scenario_data["nodes"][node]["ending"]["score"] = score
+    s = parse_scenario(scenario_data)
+    assert s.best_path() == [("a", 0), ("b", 1)] and s.best_path_score() == 5
+
+
+def test_player_undo_and_seeded_shuffle(scenario_data):
+    scenario_data["shuffle"] = True
+    s = parse_scenario(scenario_data)
+    assert Player(s, seed=1).order() == Player(s, seed=1).order()
+    assert {tuple(Player(s, seed=n).order()) for n in range(20)} == {(0, 1), (1, 0)}
+    p = Player(s, seed=1)
+    step = p.choose_shown(0)
+    assert step.index == p.order("a")[0] and step.shown_as == 0
+    assert p.can_undo and p.undo() == step and p.current == "a" and not p.can_undo
+    with pytest.raises(ValueError, match="no choice to undo"):
+        p.undo()
+
+
+def test_the_readme_worked_example_is_a_valid_scenario(root):
+    readme = (root / "README.md").read_text()
+    block = readme.split("### Writing a scenario", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    s = parse_scenario(yaml.safe_load(block), "README.md")
+    assert s.id == "chat-password-reset" and s.decision_range() == (1, 2)
+    assert s.best_path() == [("greet", 0), ("verify", 0)]

@@ -6,8 +6,8 @@ from course.play.scenario import Scenario, ScenarioError, load_scenario, load_sc
 __all__ = ["Player", "Scenario", "ScenarioError", "load_scenario", "load_scenario_file", "show"]
 
 
-def show(scenario_id: str, log_folder: str = "."):
+def show(scenario_id: str, log_folder: str | None = ".", seed: int | None = None):
     """Import the widget lazily so the engine works without ipywidgets loaded."""
     from course.play.view import show as _show
 
-    return _show(scenario_id, log_folder)
+    return _show(scenario_id, log_folder, seed)

@@ -13,24 +13,40 @@ from pathlib import Path
 from course.play.player import Step
 
 LOG_NAME = "scenario-log.jsonl"
-LOG_VERSION = 1
+LOG_VERSION = 2  # v2 added "event" (choice, undo, restart), "session" and "seed"; v1 lines are all choices
+EVENTS = ("choice", "undo", "restart")
 
 
-def log_step(scenario_id: str, step: Step, folder: str | Path = ".") -> bool:
-    """Append one choice; return False (never raise) when the file cannot be written."""
-    line = {
+def log_event(
+    folder: str | Path, scenario_id: str, event: str, session: str, seed: int, step: Step | None = None
+) -> bool:
+    """Append one line; return False (never raise) when the file cannot be written.
+
+    `session` tells apart two widgets in one notebook and the plays between restarts;
+    `choice` is the authored index, so shuffled screens still compare across students.
+    """
+    if event not in EVENTS:
+        raise ValueError(f"unknown log event {event!r}; use one of {', '.join(EVENTS)}")
+    line: dict = {
         "v": LOG_VERSION,
+        "event": event,
         "scenario": scenario_id,
-        "node": step.node,
-        "choice": step.index,
-        "score": step.choice.score,
-        "objectives": list(step.choice.objectives),
-        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "session": session,
+        "seed": seed,
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
     }
+    if step is not None:
+        line |= {
+            "node": step.node,
+            "choice": step.index,
+            "shown_as": step.shown_as,
+            "score": step.choice.score,
+            "objectives": list(step.choice.objectives),
+        }
     try:
         with open(Path(folder) / LOG_NAME, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(line) + "\n")
-    except OSError:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    except (OSError, ValueError):
         return False
     return True
 

@@ -11,10 +11,16 @@ import yaml
 from course.outline import Outline, load_outline
 
 MIN_SCORE, MAX_SCORE = 0, 2
+SCORING_MODES = ("sum", "ending")  # sum of choice scores, or the score of the ending reached
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be played; the message names the file and node."""
+
+    def __init__(self, origin: str, problems: list[str]) -> None:
+        super().__init__(f"{origin}: " + "; ".join(problems))
+        self.origin = origin
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,7 @@ class Ending:
     title: str
     text: str
     summary: str
+    score: int | None = None  # used when the scenario's scoring mode is "ending"
 
 
 @dataclass(frozen=True)
@@ -49,16 +56,65 @@ class Scenario:
     objectives: tuple[str, ...]
     start: str
     nodes: dict[str, Node]
+    scoring: str = "sum"
+    undo: bool = True
+    shuffle: bool = False
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]
 
+    def path_score(self, steps: list[tuple[str, int]]) -> int:
+        """Score of a path of (node, choice index) steps under this scenario's scoring mode."""
+        if self.scoring == "ending":
+            last = self.nodes[steps[-1][0]].choices[steps[-1][1]].next if steps else self.start
+            ending = self.nodes[last].ending
+            return (ending.score or 0) if ending else 0
+        return sum(self.nodes[n].choices[i].score for n, i in steps)
+
+    def best_path(self, node_id: str | None = None) -> list[tuple[str, int]]:
+        """The (node, choice index) steps to the highest score from a node (the graph is acyclic).
+
+        Ties go to the higher sum of choice scores, then to the shorter path, then to the
+        first-listed choice, so the answer is the same every time.
+        """
+        best: dict[str, tuple[tuple[int, int, int], list[tuple[str, int]]]] = {}
+
+        def walk(nid: str) -> tuple[tuple[int, int, int], list[tuple[str, int]]]:
+            if nid not in best:
+                node = self.nodes[nid]
+                if node.ending:
+                    end_score = (node.ending.score or 0) if self.scoring == "ending" else 0
+                    best[nid] = ((end_score, 0, 0), [])
+                else:
+                    options = []
+                    for i, c in enumerate(node.choices):
+                        (end, total, neg_len), rest = walk(c.next)
+                        options.append(((end, total + c.score, neg_len - 1), -i, [(nid, i), *rest]))
+                    key, _, path = max(options, key=lambda o: (o[0], o[1]))
+                    best[nid] = (key, path)
+            return best[nid]
+
+        return walk(node_id or self.start)[1]
+
     def best_path_score(self, node_id: str | None = None) -> int:
-        """Highest total of choice scores from a node to any ending (the graph is acyclic)."""
-        node = self.nodes[node_id or self.start]
-        if node.ending:
-            return 0
-        return max(c.score + self.best_path_score(c.next) for c in node.choices)
+        """The most a player can score from a node (the start by default), under the scoring mode."""
+        return self.path_score(self.best_path(node_id))
+
+    def decision_range(self) -> tuple[int, int]:
+        """Fewest and most decisions on any path from the start to an ending."""
+        memo: dict[str, tuple[int, int]] = {}
+
+        def walk(nid: str) -> tuple[int, int]:
+            if nid not in memo:
+                node = self.nodes[nid]
+                if node.ending:
+                    memo[nid] = (0, 0)
+                else:
+                    spans = [walk(c.next) for c in node.choices]
+                    memo[nid] = (1 + min(s[0] for s in spans), 1 + max(s[1] for s in spans))
+            return memo[nid]
+
+        return walk(self.start)
 
 
 def _problems(raw: dict, outline: Outline) -> list[str]:
@@ -70,7 +126,13 @@ def _problems(raw: dict, outline: Outline) -> list[str]:
     for key in ("id", "title", "start"):
         if not raw.get(key):
             problems.append(f"the top level needs '{key}'")
-    if raw.get("start") and raw["start"] not in nodes:
+    scoring = raw.get("scoring", "sum")
+    if scoring not in SCORING_MODES:
+        problems.append(f"the top level has scoring {scoring!r}; use one of {', '.join(SCORING_MODES)}")
+    for flag in ("undo", "shuffle"):
+        if flag in raw and not isinstance(raw[flag], bool):
+            problems.append(f"the top level has {flag}: {raw[flag]!r}; use true or false")
+    if raw.get("start") and (not isinstance(raw["start"], str) or raw["start"] not in nodes):
         problems.append(f"start node {raw['start']!r} does not exist")
     for obj in raw.get("objectives") or []:
         if obj not in outline:
@@ -85,6 +147,11 @@ def _problems(raw: dict, outline: Outline) -> list[str]:
             for key in ("title", "text", "summary"):
                 if not ending.get(key):
                     problems.append(f"{where}: the ending needs '{key}'")
+            score = ending.get("score")
+            if scoring == "ending" and score is None:
+                problems.append(f"{where}: the ending needs a 'score' (the scenario is scored by its ending)")
+            if score is not None and (type(score) is not int or score < 0):
+                problems.append(f"{where}: the ending has score {score!r}; use a whole number 0 or more")
             if node.get("choices"):
                 problems.append(f"{where} is an ending but also has choices")
             continue
@@ -113,9 +180,13 @@ def _problems(raw: dict, outline: Outline) -> list[str]:
             for obj in objectives:
                 if obj not in outline:
                     problems.append(f"{at} names unknown objective id {obj!r}")
-    if problems or raw["start"] not in nodes:
-        return problems
-    problems += _graph_problems(raw["start"], nodes)
+    # The walk needs every edge to land on a node; other problems do not stop it.
+    links_ok = all(
+        isinstance(n, dict) and all(isinstance(c, dict) and c.get("next") in nodes for c in n.get("choices") or [])
+        for n in nodes.values()
+    )
+    if isinstance(raw.get("start"), str) and raw["start"] in nodes and links_ok:
+        problems += _graph_problems(raw["start"], nodes)
     return problems
 
 
@@ -145,15 +216,17 @@ def _graph_problems(start: str, nodes: dict) -> list[str]:
 def parse_scenario(raw: object, origin: str = "<scenario>", outline: Outline | None = None) -> Scenario:
     """Validate raw data and build a Scenario, or raise ScenarioError listing every problem."""
     if not isinstance(raw, dict):
-        raise ScenarioError(f"{origin}: a scenario must be a YAML mapping")
+        raise ScenarioError(origin, ["a scenario must be a YAML mapping"])
     problems = _problems(raw, outline or load_outline())
     if problems:
-        raise ScenarioError(f"{origin}: " + "; ".join(problems))
+        raise ScenarioError(origin, problems)
     nodes = {}
     for node_id, node in raw["nodes"].items():
         if "ending" in node:
             e = node["ending"]
-            nodes[node_id] = Node(node_id, e["text"], ending=Ending(e["title"], e["text"], e["summary"]))
+            nodes[node_id] = Node(
+                node_id, e["text"], ending=Ending(e["title"], e["text"], e["summary"], e.get("score"))
+            )
         else:
             choices = tuple(
                 Choice(c["text"], c["next"], c["score"], c["feedback"].strip(), tuple(c["objectives"]))
@@ -167,6 +240,9 @@ def parse_scenario(raw: object, origin: str = "<scenario>", outline: Outline | N
         objectives=tuple(raw.get("objectives") or ()),
         start=raw["start"],
         nodes=nodes,
+        scoring=raw.get("scoring", "sum"),
+        undo=raw.get("undo", True),
+        shuffle=raw.get("shuffle", False),
     )
 
 
@@ -175,23 +251,25 @@ def load_scenario_file(path: str | Path) -> Scenario:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file") from None
+        raise ScenarioError(str(path), ["no such scenario file"]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
+        raise ScenarioError(str(path), [f"not valid YAML ({exc})"]) from None
     return parse_scenario(raw, str(path))
+
+
+def shipped_folder() -> Path:
+    """The folder of scenarios shipped with the package (course/scenarios/)."""
+    return Path(str(resources.files("course").joinpath("scenarios")))
 
 
 def scenario_ids() -> list[str]:
     """Ids of the scenarios shipped in course/scenarios/."""
-    folder = resources.files("course").joinpath("scenarios")
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(p.stem for p in shipped_folder().glob("*.yaml"))
 
 
 def load_scenario(scenario_id: str) -> Scenario:
     """Load a shipped scenario by id (its file name without .yaml)."""
-    folder = resources.files("course").joinpath("scenarios")
     if scenario_id not in scenario_ids():
-        raise ScenarioError(
-            f"no scenario {scenario_id!r}; shipped scenarios: {', '.join(scenario_ids()) or 'none'}"
-        )
-    return load_scenario_file(Path(str(folder.joinpath(scenario_id + ".yaml"))))
+        shipped = ", ".join(scenario_ids()) or "none"
+        raise ScenarioError(f"scenario {scenario_id!r}", [f"no such scenario; shipped scenarios: {shipped}"])
+    return load_scenario_file(shipped_folder() / f"{scenario_id}.yaml")

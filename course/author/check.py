@@ -1,0 +1,92 @@
+"""`course check`: everything an author can break, found before a student does.
+
+Each problem is one line that names the file (and the node or cell) and what to change.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from course.author.source import CourseError, assignments, exercises, notebooks
+from course.grade.keys import KeyFormatError
+from course.outline import OutlineError, load_outline
+from course.play.scenario import ScenarioError, load_scenario_file, shipped_folder
+
+SHOW_CALL = re.compile(r"""\bshow\(\s*["']([^"']+)["']""")
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)
+    scenarios: int = 0
+    notebooks: int = 0
+
+
+def check_scenarios(folder: Path, report: Report) -> set[str]:
+    """Validate every *.yaml in a folder; return the ids that loaded."""
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        report.problems.append(f"{folder}: no scenario files (*.yaml) found")
+    ok = set()
+    for path in files:
+        report.scenarios += 1
+        try:
+            scenario = load_scenario_file(path)
+        except ScenarioError as exc:
+            report.problems += [f"{path}: {p}" for p in exc.problems]
+            continue
+        if scenario.id != path.stem:
+            report.problems.append(
+                f"{path}: id {scenario.id!r} differs from the file name; rename the file or the id "
+                f"(notebooks load scenarios by file name, logs record the id)"
+            )
+        ok.add(path.stem)
+    return ok
+
+
+def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> None:
+    """Source notebooks must be valid, keys well formed, and every show(...) a real scenario."""
+    for name in assignments(root):
+        for nb_path in notebooks(root, name):
+            report.notebooks += 1
+            try:
+                nb = nbformat.read(nb_path, as_version=4)
+                nbformat.validate(nb)
+            except Exception as exc:  # any parse failure is the author's to fix
+                report.problems.append(f"{nb_path}: not a valid notebook ({type(exc).__name__}: {exc})")
+                continue
+            for index, cell in enumerate(nb.cells, start=1):
+                if cell.cell_type != "code":
+                    continue
+                if "# course-key:" in cell.source and "raises-exception" not in cell.metadata.get("tags", []):
+                    report.problems.append(
+                        f"{nb_path}: cell {index} ({cell.metadata.get('nbgrader', {}).get('grade_id')}) needs the "
+                        "'raises-exception' tag: it raises while unanswered, and without the tag Run All stops there"
+                    )
+                for sid in SHOW_CALL.findall(cell.source):
+                    if sid not in known_scenarios:
+                        report.problems.append(
+                            f"{nb_path}: cell {index} shows scenario {sid!r}, which is missing or broken"
+                        )
+            try:
+                exercises(nb_path)
+            except (KeyFormatError, CourseError) as exc:
+                report.problems.append(f"{nb_path}: {exc}")
+
+
+def check_course(root: Path | None, scenario_folder: Path | None = None) -> Report:
+    """Check the outline, then a scenario folder (default: shipped) and, given a root, its notebooks."""
+    report = Report()
+    try:
+        load_outline()
+    except OutlineError as exc:
+        report.problems.append(f"course/objectives.yaml: {exc}")
+        return report  # scenarios and keys are checked against the outline
+    known = check_scenarios(scenario_folder or shipped_folder(), report)
+    if root is not None:
+        check_notebooks(root, known, report)
+    return report

@@ -1,0 +1,35 @@
+"""What a student's check cell does in the kernel: record first, then refuse an unfinished answer."""
+
+import pytest
+
+from course import exercise
+from course.grade.payload import MIME, find_payloads
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    captured = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: captured.append(obj))
+    return captured
+
+
+def test_a_complete_ranking_is_recorded_without_error(shown):
+    assert exercise.record_ranking("ex", ["B", "A", "C"], choices="ABC") is None
+    assert find_payloads([{"output_type": "display_data", "data": shown[0]}], "ex")[0]["answer"] == ["B", "A", "C"]
+
+
+@pytest.mark.parametrize("answer", [[], None, ["A", "A"], "ABC"])
+def test_an_unfinished_ranking_is_recorded_then_refused(shown, answer):
+    with pytest.raises(exercise.AnswerNotReady) as err:
+        exercise.record_ranking("ex", answer, choices="ABC")
+    assert MIME in shown[0], "the answer is recorded before the error, so grading still sees it"
+    lines = err.value._render_traceback_()
+    assert lines[0] == "✖ Exercise 'ex' is not finished yet:" and len(lines) > 1
+    assert "Traceback" not in "\n".join(lines)
+
+
+@pytest.mark.parametrize("answer", ["", "   \n", 42])
+def test_an_empty_or_non_text_reflection_is_refused(shown, answer):
+    with pytest.raises(exercise.AnswerNotReady, match="ex"):
+        exercise.record_reflection("ex", answer)
+    assert MIME in shown[0]
