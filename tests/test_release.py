@@ -110,3 +110,31 @@ def test_scan_would_catch_a_leak(name, tmp_path):
     leaky = tmp_path / "x.txt"
     leaky.write_text(f"# {name}:")
     assert _scan([(str(leaky), leaky.read_text())], {name})
+
+
+def _errors(nb_path: Path) -> list[tuple[dict, str]]:
+    """Run a notebook in a real kernel in its own folder; return (cell metadata, error name) pairs."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(nb_path, as_version=4)
+    NotebookClient(nb, timeout=60, allow_errors=True, resources={"metadata": {"path": str(nb_path.parent)}}).execute()
+    return [(c.metadata, o["ename"]) for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if o["output_type"] == "error"]
+
+
+@pytest.mark.parametrize("folder", ["source", "release"])
+def test_only_unfinished_answers_raise(root, tmp_path, folder):
+    """The `raises-exception` tag lets Run All go on; this keeps it from hiding real bugs:
+    source notebooks (solutions in) raise nothing, release notebooks raise only AnswerNotReady in check cells."""
+    for name in assignments(root):
+        for nb_path in notebooks(root, name, folder):
+            copy = tmp_path / folder / name / nb_path.name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(nb_path.read_bytes())
+            errors = _errors(copy)
+            if folder == "source":
+                assert errors == [], f"{nb_path}: {errors}"
+            else:
+                assert errors, f"{nb_path}: an unanswered notebook should report its unfinished exercises"
+                for meta, ename in errors:
+                    assert ename == "AnswerNotReady" and meta["nbgrader"]["grade"], (nb_path, meta, ename)
