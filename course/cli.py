@@ -59,6 +59,23 @@ def cmd_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_intake(args: argparse.Namespace) -> int:
+    """Make every submitted folder of an assignment gradable (run before `nbgrader autograde`)."""
+    from course.author.source import notebooks
+    from course.grade.intake import prepare
+
+    root = find_course(args.course_dir)
+    expected = [p.name for p in notebooks(root, args.assignment)]
+    if not expected:
+        raise CourseError(f"source/{args.assignment} has no notebooks; check the assignment name")
+    done = prepare(root / "submitted", args.assignment, expected)
+    for student, notes in done.items():
+        for note in notes:
+            print(f"{student}: {note}")
+    print(f"intake {args.assignment}: {len(done)} submission(s) needed repair")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -92,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     scenario.add_argument("id", nargs="?", help="a shipped scenario id, or the path of a .yaml file")
     scenario.add_argument("--out", help="where to write the PNG (default: ID.png here)")
     scenario.set_defaults(func=cmd_scenario)
+    intake = sub.add_parser("intake", help="make submitted folders gradable: unreadable or missing notebooks")
+    intake.add_argument("assignment")
+    intake.set_defaults(func=cmd_intake)
     demo = sub.add_parser("demo", help="run a simulated class through nbgrader and export CSV")
     demo.add_argument("--workdir", default=".demo", help="scratch folder (wiped first; not committed)")
     demo.set_defaults(func=cmd_demo)

@@ -1,6 +1,5 @@
 """release/ is what nbgrader makes from source/, and no answer key leaks anywhere students look."""
 
-import re
 import subprocess
 import sys
 import zipfile
@@ -8,15 +7,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from keyscan import MARKERS, _scan, _sources, key_strings
 
 from course.author.release import generate
-from course.author.source import assignments, exercises, notebooks
-from course.grade.keys import BLOCK
-
-
-def _sources(path: Path) -> list[tuple[str, str]]:
-    nb = nbformat.read(path, as_version=4)
-    return [(c.cell_type, c.source) for c in nb.cells]
+from course.author.source import assignments, notebooks
 
 
 def test_release_is_in_sync_with_source(root, tmp_path):
@@ -29,40 +23,6 @@ def test_release_is_in_sync_with_source(root, tmp_path):
         for nb_name, path in fresh.items():
             if nb_name.endswith(".ipynb"):
                 assert _sources(path) == _sources(committed[nb_name]), f"release/{name}/{nb_name} is stale"
-
-
-MARKERS = {"course-key:", "BEGIN HIDDEN TESTS", "BEGIN SOLUTION"}  # a hidden block that leaked
-
-
-# Key-block lines that give nothing away:
-PUBLIC = ("exercise:", "kind:", "rubric:", "objectives:", "- label:", "course-key:")
-
-
-def key_strings(root: Path, model_answers: bool = True) -> set[str]:
-    """Every string that would give an answer away (optionally not the model rewrites):
-    each line of a key block, the ranking orders as a student would type them, model rewrites."""
-    found = set()
-    for name in assignments(root):
-        for nb in notebooks(root, name):
-            for _kind, source in _sources(nb):
-                for block in BLOCK.finditer(source):
-                    lines = (re.sub(r"^\s*# ?", "", line).strip() for line in block.group("body").splitlines())
-                    found |= {line for line in lines if len(line) > 12 and not line.startswith(PUBLIC)}
-            for ex in exercises(nb):
-                if ex.key["kind"] == "ranking":
-                    order = ex.key["order"]
-                    found |= {", ".join(f'"{x}"' for x in order), ", ".join(f"'{x}'" for x in order),
-                              ", ".join(order), "".join(order)}
-                elif model_answers:
-                    found.add(ex.solution.split('"""')[-2].strip()[:60])
-    return found
-
-
-def _scan(files, secrets):
-    leaks = []
-    for name, text in files:
-        leaks += [f"{name}: {s!r}" for s in secrets if s in text]
-    return leaks
 
 
 def test_key_strings_are_found_where_they_belong(root):

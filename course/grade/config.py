@@ -8,7 +8,6 @@ from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
-    Execute,
     IgnorePattern,
     LimitOutput,
     OverwriteCells,
@@ -17,21 +16,35 @@ from nbgrader.preprocessors import (
 )
 
 from course.grade.autograde import ScoreAnswers, StripKeys
+from course.grade.limits import CapOutputs
+from course.grade.restore import RestoreCells
+from course.grade.safe_execute import SafeExecute
 
 CODE_STUB = "# YOUR ANSWER HERE"
 CELL_TIMEOUT = 20  # seconds; an infinite loop costs this much once per notebook
+
+# The grading kernel imports the installed `course` package before any student code runs, with the
+# notebook's folder off sys.path for that moment: a folder named `course` beside the notebook must
+# not replace the recorder the check cells call (it would cost an honest student their points).
+KERNEL_PRELOAD = (
+    "import sys as _s; _p = list(_s.path); _s.path[:] = [p for p in _p if p not in ('', '.')]; "
+    "import course.exercise; _s.path[:] = _p; del _s, _p"
+)
 
 
 def configure(c) -> None:
     """Add key stripping and out-of-kernel scoring to nbgrader's autograde pipeline."""
     c.Autograde.sanitize_preprocessors = [
-        ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, StripKeys, CheckCellMetadata,
+        ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, OverwriteCells, StripKeys, CheckCellMetadata,
     ]
     c.Autograde.autograde_preprocessors = [
-        Execute, ScoreAnswers, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        SafeExecute, ScoreAnswers, CapOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
+    # An unreadable notebook is set aside and replaced by a blank one that says why.
+    c.Autograde.pre_convert_hook = "course.grade.intake.pre_convert_hook"
     # Release notebooks run clean: an answer region becomes a comment, not `raise`.
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
-    c.OverwriteCells.add_missing_cells = True
-    c.Execute.timeout = CELL_TIMEOUT
+    c.OverwriteCells.add_missing_cells = False  # RestoreCells does this, for every kind of cell
+    c.Execute.timeout = CELL_TIMEOUT  # SafeExecute is an Execute: it reads the same settings
+    c.Execute.extra_arguments = [f"--IPKernelApp.exec_lines={KERNEL_PRELOAD}"]

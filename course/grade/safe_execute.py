@@ -1,0 +1,70 @@
+"""Execution that survives what a student's code can do to its kernel.
+
+nbgrader's Execute gives up on a whole submission when the kernel dies (`os._exit`, a kill,
+running out of memory) or keeps running after the interrupt sent at a timeout (a loop that
+swallows KeyboardInterrupt): the student gets no grades and no feedback. SafeExecute instead
+marks that cell as stopped, starts a fresh kernel and runs the notebook again without it, so
+every other answer is graded as it deserves.
+"""
+
+from __future__ import annotations
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors.execute import UnresponsiveKernelError
+from traitlets import Integer
+
+STOPPED = "GradingStoppedThisCell"
+
+
+def stopped_output(reason: str) -> NotebookNode:
+    return NotebookNode(
+        output_type="error",
+        ename=STOPPED,
+        evalue=reason,
+        traceback=[f"{STOPPED}: {reason}"],
+    )
+
+
+class SafeExecute(Execute):
+    """Execute, restarting the kernel and skipping a cell that killed or hung it."""
+
+    max_restarts = Integer(3, help="How many cells may kill or hang the kernel before the rest is skipped").tag(
+        config=True
+    )
+
+    def preprocess(self, nb, resources, km=None):
+        self._skipped: dict[int, str] = {}
+        self._current = -1
+        for _attempt in range(self.max_restarts + 1):
+            try:
+                return super().preprocess(nb, resources, km=km)
+            except (CellTimeoutError, DeadKernelError, UnresponsiveKernelError, RuntimeError) as exc:
+                if isinstance(exc, RuntimeError) and "kernel" not in str(exc).lower():
+                    raise
+                index = self._current
+                if index < 0 or index in self._skipped:
+                    raise
+                self._skipped[index] = self._reason(exc)
+                self.log.warning("Cell %d stopped the kernel (%s); restarting without it", index, type(exc).__name__)
+        # Too many cells broke the kernel: grade nothing further, but still hand back the notebook.
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and index not in self._skipped and not cell.get("outputs"):
+                cell.outputs = [stopped_output("not run: earlier cells kept stopping the kernel")]
+        return nb, resources
+
+    def _reason(self, exc: Exception) -> str:
+        if isinstance(exc, CellTimeoutError):
+            return (f"this cell was still running after {self.timeout} seconds and ignored the request to stop, "
+                    "so it was skipped and the rest of the notebook was run again without it")
+        return ("this cell stopped the Python kernel (for example with os._exit or by killing it), "
+                "so it was skipped and the rest of the notebook was run again without it")
+
+    def preprocess_cell(self, cell, resources, index):
+        self._current = index
+        if index in self._skipped:
+            cell.outputs = [stopped_output(self._skipped[index])]
+            cell.execution_count = None
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)

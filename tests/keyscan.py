@@ -1,0 +1,52 @@
+"""Find answer keys where they must not be: every string that would give an answer away."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from course.author.source import assignments, exercises, notebooks
+from course.grade.keys import BLOCK
+
+
+def _sources(path: Path) -> list[tuple[str, str]]:
+    nb = nbformat.read(path, as_version=4)
+    return [(c.cell_type, c.source) for c in nb.cells]
+
+
+MARKERS = {"course-key:", "BEGIN HIDDEN TESTS", "BEGIN SOLUTION"}  # a hidden block that leaked
+
+
+# Key-block lines that give nothing away:
+PUBLIC = ("exercise:", "kind:", "rubric:", "objectives:", "- label:", "course-key:")
+
+
+def key_strings(root: Path, model_answers: bool = True) -> set[str]:
+    """Every string that would give an answer away (optionally not the model rewrites):
+    each line of a key block, the ranking orders as a student would type them, model rewrites."""
+    found = set()
+    for name in assignments(root):
+        for nb in notebooks(root, name):
+            for _kind, source in _sources(nb):
+                for block in BLOCK.finditer(source):
+                    lines = (re.sub(r"^\s*# ?", "", line).strip() for line in block.group("body").splitlines())
+                    found |= {line for line in lines if len(line) > 12 and not line.startswith(PUBLIC)}
+            for ex in exercises(nb):
+                if ex.key["kind"] == "ranking":
+                    order = ex.key["order"]
+                    found |= {", ".join(f'"{x}"' for x in order), ", ".join(f"'{x}'" for x in order),
+                              ", ".join(order), "".join(order)}
+                elif model_answers:
+                    found.add(ex.solution.split('"""')[-2].strip()[:60])
+    return found
+
+
+def _scan(files, secrets):
+    leaks = []
+    for name, text in files:
+        leaks += [f"{name}: {s!r}" for s in secrets if s in text]
+    return leaks
+
+
