@@ -76,6 +76,24 @@ def cmd_intake(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    """List the autograded cells a grader should look at."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from course.grade.review import flags
+
+    root = find_course(args.course_dir)
+    found = flags(root, args.assignment)
+    table = Table(title=f"{args.assignment}: {len(found)} cell(s) to review")
+    for col in ("student", "notebook", "cell", "score", "why"):
+        table.add_column(col)
+    for f in found:
+        table.add_row(f.student, f.notebook, f.cell, f.score, f.reason)
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -112,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     intake = sub.add_parser("intake", help="make submitted folders gradable: unreadable or missing notebooks")
     intake.add_argument("assignment")
     intake.set_defaults(func=cmd_intake)
+    review = sub.add_parser("review", help="list autograded cells a grader should look at, and why")
+    review.add_argument("assignment")
+    review.set_defaults(func=cmd_review)
     demo = sub.add_parser("demo", help="run a simulated class through nbgrader and export CSV")
     demo.add_argument("--workdir", default=".demo", help="scratch folder (wiped first; not committed)")
     demo.set_defaults(func=cmd_demo)

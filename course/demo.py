@@ -1,7 +1,7 @@
 """`course demo`: a simulated class through the real nbgrader workflow on a local exchange.
 
 generate_assignment -> release_assignment -> fetch_assignment -> submit (per student) ->
-collect -> autograde -> generate_feedback -> export, on the default SQLite gradebook.
+collect -> intake -> autograde -> generate_feedback -> export, on the default SQLite gradebook.
 The simulated answers are built from the source notebooks at run time, so no answer key is
 stored in the package.
 """
@@ -19,6 +19,7 @@ import nbformat
 
 from course.author.nbgrader_run import nbgrader
 from course.author.source import CourseError, Exercise, assignments, exercises, find_course, notebooks
+from course.grade.intake import prepare
 
 MARKER = ".course-demo"
 
@@ -159,6 +160,7 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
     for name in names:
         log(f"collect, autograde, feedback {name}")
         nbgrader("collect", name, cwd=instructor)
+        prepare(instructor / "submitted", name, [p.name for p in notebooks(instructor, name)])
         nbgrader("autograde", name, "--force", cwd=instructor)
         nbgrader("generate_feedback", name, "--force", cwd=instructor)
     nbgrader("export", "--exporter=course.export.csv_export.QuotedCsv", f"--to={csv_path}", cwd=instructor)

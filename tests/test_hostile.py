@@ -119,3 +119,40 @@ def test_feedback_holds_no_key(root, batch):
              for p in (batch["course"] / "feedback").rglob("*.html")]
     assert len(files) == len(CASES)
     assert _scan(files, key_strings(root, model_answers=False) | MARKERS) == []
+
+
+def test_feedback_explains_each_criterion_and_how_to_improve(batch):
+    html = (batch["course"] / "feedback" / "unicode-and-emoji" / ASSIGNMENT / f"{NOTEBOOK}.html").read_text()
+    for criterion in ("ideas (", "jargon (", "readability (", "length ("):
+        assert criterion in html
+    assert "To improve:" in html and "Score: 0 of 3 points" in html
+
+
+def test_course_review_lists_what_a_grader_should_look_at(batch):
+    from course.grade.review import flags
+
+    found = {(f.student, f.reason) for f in flags(batch["course"], ASSIGNMENT)}
+    students = {s for s, _ in found}
+    assert {"corrupt-json", "missing-notebook", "os-exit", "kill-kernel", "loop-swallows-interrupt"} <= students
+    assert any(s == "corrupt-json" and r.startswith("rebuilt blank") for s, r in found)
+    assert any(s == "os-exit" and "killed or hung the kernel" in r for s, r in found)
+    assert "honest" not in students and "extra-files" not in students  # clean full marks need no look
+    proc = subprocess.run([sys.executable, "-m", "course.cli", "review", ASSIGNMENT], cwd=batch["course"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "corrupt-json" in proc.stdout and "cell(s) to review" in proc.stdout
+
+
+def test_a_graders_manual_score_wins_and_survives_regrading(batch):
+    """Runs last: it re-autogrades one student."""
+    from nbgrader.api import Gradebook
+
+    course, db = batch["course"], f"sqlite:///{batch['course'] / 'gradebook.db'}"
+    with Gradebook(db) as gb:
+        grade = gb.find_grade("rewrite-check", NOTEBOOK, ASSIGNMENT, "honest")
+        assert grade.score == 4.0
+        grade.manual_score = 2.5
+        gb.db.commit()
+    nbgrader("autograde", ASSIGNMENT, "--force", "--student=honest", f"--Execute.timeout={TIMEOUT}", cwd=course)
+    with Gradebook(db) as gb:
+        grade = gb.find_grade("rewrite-check", NOTEBOOK, ASSIGNMENT, "honest")
+        assert grade.auto_score == 4.0 and grade.manual_score == 2.5 and grade.score == 2.5

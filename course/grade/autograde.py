@@ -34,7 +34,35 @@ class StripKeys(NbGraderPreprocessor):
         return nb, resources
 
 
-def score_payload(key: dict, payloads: list[dict], errors: list[str]) -> Result:
+REVIEW = "Flagged for a grader to look at:"
+# Rubric outcomes a person should confirm: gates and caps, and scores in the band where the
+# calibration set shows the rubric is least sure.
+REVIEW_MARKERS = {
+    "repeats the exercise": "most of the text repeats the exercise",
+    "blames the customer": "the text was read as blaming the customer",
+    "full sentences": "the answer was read as a list of words",
+    "more than half again": "a long answer was capped",
+    "jargon terms, acronyms or slang (more than": "the jargon limit cut the score",
+    "answers; only one is allowed": "more than one answer was recorded",
+}
+UNSURE_BAND = (0.3, 0.7)
+
+
+def review_reason(key: dict, result: Result, errors: list[str]) -> str | None:
+    """Why a grader should look at this cell, or None."""
+    real_errors = [e for e in errors if "AnswerNotReady" not in e]
+    if real_errors and not result.fraction:
+        return "the check raised an error, so no answer was scored"
+    text = " ".join(result.lines)
+    for marker, reason in REVIEW_MARKERS.items():
+        if marker in text:
+            return reason
+    if key["kind"] == "reflection" and UNSURE_BAND[0] <= result.fraction <= UNSURE_BAND[1]:
+        return "a middling rubric score, where a person's judgement matters most"
+    return None
+
+
+def score_payload(key: dict, payloads: list[dict], errors: list[str], reference: str = "") -> Result:
     """Score what the kernel emitted; anything but exactly one answer scores 0 and says why."""
     if len(payloads) > 1:
         return Result(0.0, [f"The cell recorded {len(payloads)} answers; only one is allowed."])
@@ -44,7 +72,7 @@ def score_payload(key: dict, payloads: list[dict], errors: list[str]) -> Result:
     answer = payloads[0].get("answer")
     if key["kind"] == "ranking":
         return score_ranking(answer, key["order"])
-    return score_reflection(answer, key["ideas"], key.get("rubric", "plain-language"))
+    return score_reflection(answer, key["ideas"], key.get("rubric", "plain-language"), reference=reference)
 
 
 def _errors(outputs) -> list[str]:
@@ -55,10 +83,11 @@ def _errors(outputs) -> list[str]:
     ]
 
 
-def feedback_outputs(result: Result, points: float) -> list:
+def feedback_outputs(result: Result, points: float, review: str | None = None) -> list:
     score = result.points(points)
     text = "\n".join(
         [f"**Score: {score:g} of {points:g} points**", ""] + [f"- {line}" for line in result.lines]
+        + (["", f"*{REVIEW} {review}.*"] if review else [])
     )
     return [
         nbformat.v4.new_output("display_data", data={"text/markdown": text, "text/plain": text}),
@@ -72,6 +101,9 @@ class ScoreAnswers(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            # The exercise's own words (prompts and notes): copying them earns nothing.
+            reference = "\n".join(c.source for c in notebook.source_cells if c.cell_type == "markdown")
             for cell in nb.cells:
                 if not _is_test_cell(cell):
                     continue
@@ -85,6 +117,7 @@ class ScoreAnswers(NbGraderPreprocessor):
                     continue
                 points = float(cell.metadata["nbgrader"].get("points", 0))
                 payloads = find_payloads(cell.get("outputs", []), key["exercise"])
-                result = score_payload(key, payloads, _errors(cell.get("outputs", [])))
-                cell.outputs = feedback_outputs(result, points)
+                errors = _errors(cell.get("outputs", []))
+                result = score_payload(key, payloads, errors, reference)
+                cell.outputs = feedback_outputs(result, points, review_reason(key, result, errors))
         return nb, resources

@@ -22,6 +22,77 @@ class Criterion:
     fraction: float  # 0..1 of this criterion
     found: str
     count: int = 0  # how many things it flagged (jargon terms)
+    tip: str = ""  # how to improve, shown when the criterion is not full
+
+
+# Little words that real sentences have and keyword lists do not.
+FUNCTION_WORDS = frozenset(
+    "a an the to of in on at for with from by is are was were be been am i you we he she it they this that "
+    "your my our his her their will would can could should may might do does did have has had not no so "
+    "and but or if when what how why please there here".split()
+)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
+def is_real_sentence(sentence: str) -> bool:
+    """A sentence a person would say or write, not a run of keywords separated by commas.
+
+    Keyword lists have few little words (the, to, you, will...) and short pieces between commas;
+    even a rambling sentence has plenty of both.
+    """
+    words = re.findall(r"[A-Za-z']+", sentence)
+    if len(words) < 3:
+        return False
+    little = sum(w.lower() in FUNCTION_WORDS for w in words)
+    pieces = [p for p in re.split(r"[,;]", sentence) if p.strip()]
+    long_pieces = len(words) / len(pieces) >= 4
+    return little >= 1 and (little / len(words) >= 0.25 or long_pieces)
+
+
+def prose_share(text: str) -> float:
+    """Share of the words that sit in clauses: comma-separated pieces of 3+ words with a little word.
+
+    A keyword list ("sorry, 10:20, traffic, reschedule") is mostly pieces of one or two words;
+    prose, even rambling prose, is mostly clauses.
+    """
+    total = clause_words = 0
+    for piece in re.split(r"[,;:.!?\n]+", text):
+        words = re.findall(r"[A-Za-z']+", piece)
+        total += len(words)
+        if len(words) >= 3 and any(w.lower() in FUNCTION_WORDS for w in words):
+            clause_words += len(words)
+    return clause_words / total if total else 0.0
+
+
+def real_sentence_count(text: str) -> int:
+    return sum(is_real_sentence(s) for s in sentences(text))
+
+
+RAMBLING_CAP = 0.6
+# Phrases that put the fault on the customer: never professional, whatever else the text does right.
+BLAME = [
+    r"\b(your|the customer'?s?) fault\b", r"\bsomething you did\b", r"\byou (must|probably|obviously) (have )?"
+    r"(broke|broken|did|deleted|changed|installed|clicked)", r"\byour [a-z]+ (was|were) wrong\b",
+    r"\bnot our (fault|problem|software)\b", r"\bdoes not break\b", r"\bdoesn't break\b", r"\buser error\b",
+]
+
+
+def find_blame(text: str) -> list[str]:
+    return [m.group(0) for p in BLAME if (m := re.search(p, text, re.IGNORECASE))]
+
+
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+
+
+def copied_share(text: str, reference: str) -> float:
+    """Share of the answer's three-word runs that also appear in the exercise's own text."""
+    mine = _trigrams(text)
+    return len(mine & _trigrams(reference)) / len(mine) if mine and reference else 0.0
 
 
 @cache
@@ -67,71 +138,132 @@ def clean_text(answer: Any) -> tuple[str | None, list[str]]:
 def open_criteria(text: str, rubric: dict) -> list[Criterion]:
     """The criteria that need no key: students see these before grading too."""
     crit = rubric["criteria"]
-    found = {kind: find_terms(text, terms) for kind, terms in jargon_terms().items()}
-    flagged = [t for terms in found.values() for t in terms]
-    extra = max(0, len(flagged) - crit["jargon"]["allowed"])
-    jargon = Criterion(
-        "jargon",
-        max(0.0, 1 - extra * crit["jargon"]["cost_per_term"]),
-        "no jargon, acronyms or slang found" if not flagged else
-        "; ".join(f"{kind}: {', '.join(terms)}" for kind, terms in found.items() if terms),
-        count=len(flagged),
-    )
-    ease = flesch_reading_ease(text)
-    lo, hi = crit["readability"]["zero_at"], crit["readability"]["full_at"]
-    readability = Criterion(
-        "readability", min(1.0, max(0.0, (ease - lo) / (hi - lo))),
-        f"Flesch reading ease {ease:.0f} (full credit at {hi} or more)",
-    )
-    words, sentences = words_and_sentences(text)
-    spec = crit["length"]
+    out = []
+    if "jargon" in crit:
+        found = {kind: find_terms(text, terms) for kind, terms in jargon_terms().items()}
+        flagged = [t for terms in found.values() for t in terms]
+        extra = max(0, len(flagged) - crit["jargon"]["allowed"])
+        out.append(Criterion(
+            "jargon",
+            max(0.0, 1 - extra * crit["jargon"]["cost_per_term"]),
+            "no jargon, acronyms or slang found" if not flagged else
+            "; ".join(f"{kind}: {', '.join(terms)}" for kind, terms in found.items() if terms),
+            count=len(flagged),
+            tip="say each flagged word the way the customer would, in everyday words",
+        ))
+    if "readability" in crit:
+        ease = flesch_reading_ease(text)
+        lo, hi = crit["readability"]["zero_at"], crit["readability"]["full_at"]
+        out.append(Criterion(
+            "readability", min(1.0, max(0.0, (ease - lo) / (hi - lo))),
+            f"Flesch reading ease {ease:.0f} (full credit at {hi} or more)",
+            tip="use shorter sentences and shorter, everyday words",
+        ))
+    if "length" in crit:
+        out.append(_length(text, crit["length"]))
+    if "questions" in crit:
+        out.append(_questions(text, crit["questions"]))
+    return out
+
+
+def _length(text: str, spec: dict) -> Criterion:
+    words, _ = words_and_sentences(text)
+    real = real_sentence_count(text)
     if words < spec["min_words"]:
-        length_fraction = words / spec["min_words"]
+        fraction, tip = words / spec["min_words"], f"say more: aim for at least {spec['min_words']} words"
     elif words > spec["max_words"]:
-        length_fraction = max(0.0, 1 - (words - spec["max_words"]) / spec["max_words"])
+        fraction = max(0.0, 1 - (words - spec["max_words"]) / spec["max_words"])
+        tip = f"cut it down to {spec['max_words']} words or fewer: keep what the reader needs"
     else:
-        length_fraction = 1.0
-    if sentences < spec["min_sentences"]:
-        length_fraction *= 0.5
-    length = Criterion(
-        "length", length_fraction,
-        f"{words} words in {sentences} sentence(s) (aim for {spec['min_words']}-{spec['max_words']} "
-        f"words, at least {spec['min_sentences']} sentences)",
+        fraction, tip = 1.0, ""
+    if real < spec["min_sentences"]:
+        fraction *= 0.5
+        tip = f"write it as at least {spec['min_sentences']} full sentences, not a list of words"
+    return Criterion(
+        "length", fraction,
+        f"{words} words in {real} full sentence(s) (aim for {spec['min_words']}-{spec['max_words']} "
+        f"words, at least {spec['min_sentences']} sentences)", tip=tip,
     )
-    return [jargon, readability, length]
+
+
+OPEN_START = re.compile(
+    r"^(?:\W*)(?:(?:and|so|ok|okay|right)\W+)?(what|how|why|when|where|which|who|tell me|describe|walk me through|"
+    r"can you (?:tell|describe|walk|show)|could you (?:tell|describe|walk|show))\b", re.IGNORECASE)
+
+
+def _questions(text: str, spec: dict) -> Criterion:
+    asked = [s for s in sentences(text) if s.endswith("?") or re.match(r"^\W*(tell me|walk me|describe)", s, re.I)]
+    open_qs = [q for q in asked if OPEN_START.search(q)]
+    closed = len(asked) - len(open_qs)
+    fraction = min(1.0, (len(open_qs) + 0.25 * closed) / spec["min_open"])
+    return Criterion(
+        "questions", fraction,
+        f"{len(open_qs)} open question(s) and {closed} yes/no question(s) (aim for {spec['min_open']} open ones)",
+        tip="ask open questions (what, how, when, tell me) that the customer cannot answer with yes or no",
+    )
+
+
+def idea_found(text: str, idea: dict) -> bool:
+    if find_terms(text, [str(t) for t in idea.get("terms") or []]):
+        return True
+    return any(re.search(p, text, re.IGNORECASE) for p in idea.get("patterns") or [])
 
 
 def ideas_criterion(text: str, ideas: list[dict]) -> Criterion:
-    covered = [idea["label"] for idea in ideas if find_terms(text, [str(t) for t in idea["terms"]])]
+    covered = [idea["label"] for idea in ideas if idea_found(text, idea)]
     missed = [idea["label"] for idea in ideas if idea["label"] not in covered]
     found = f"covered {len(covered)} of {len(ideas)} key ideas"
     if covered:
         found += f" ({'; '.join(covered)})"
-    if missed:
-        found += f"; still missing: {'; '.join(missed)}"
-    return Criterion("ideas", len(covered) / len(ideas) if ideas else 1.0, found)
+    tip = f"add what is still missing: {'; '.join(missed)}" if missed else ""
+    return Criterion("ideas", len(covered) / len(ideas) if ideas else 1.0, found, tip=tip)
 
 
 def describe(criteria: list[Criterion], rubric: dict) -> list[str]:
     weights = rubric["criteria"]
     return [
         f"{c.name} ({c.fraction * 100:.0f}% of its {weights[c.name]['weight'] * 100:.0f}% share): {c.found}"
+        + (f". To improve: {c.tip}" if c.tip and c.fraction < 1 else "")
         for c in criteria
     ]
 
 
-def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-language") -> Result:
+def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-language", reference: str = "") -> Result:
+    """Score a written answer; `reference` is the exercise's own text, which copying earns nothing from."""
     rubric = load_rubric(rubric_id)
     text, problems = clean_text(answer)
     if text is None:
         return Result(0.0, problems, answered=problems != [NOT_ANSWERED])
     criteria = [ideas_criterion(text, ideas), *open_criteria(text, rubric)]
     lines = describe(criteria, rubric)
+    copied = copied_share(text, reference)
+    if copied >= rubric.get("max_copied_share", 0.5):
+        why = f"{copied:.0%} of your text repeats the exercise's own words, so it scores 0. Write your own."
+        return Result(0.0, [why, *lines])
     if rubric.get("gate_on_ideas") and ideas and criteria[0].fraction == 0:
         return Result(0.0, ["Your text covers none of the key ideas, so it scores 0.", *lines])
-    limit = rubric.get("max_flagged_terms")
-    if limit is not None and criteria[1].count > limit:
-        why = f"Your text uses {criteria[1].count} jargon terms, acronyms or slang (more than {limit}), so it scores 0."
-        return Result(0.0, [why, *lines])
     total = sum(rubric["criteria"][c.name]["weight"] * c.fraction for c in criteria)
+    jargon = next((c for c in criteria if c.name == "jargon"), None)
+    limit, cap = rubric.get("max_flagged_terms"), rubric.get("over_limit_cap", 0.0)
+    if limit is not None and jargon is not None and jargon.count > limit and total > cap:
+        lines.insert(0, f"Your text uses {jargon.count} jargon terms, acronyms or slang (more than {limit}), "
+                        + ("so it scores 0." if cap == 0 else f"so the score is capped at {cap:.0%}."))
+        total = cap
+    blamed = find_blame(text)
+    if blamed:
+        lines.insert(0, f"Your text blames the customer ({'; '.join(blamed)}), which halves the score: "
+                        "say what happened and what you will do, not whose fault it is.")
+        total *= 0.5
+    words, _ = words_and_sentences(text)
+    too_long = rubric["criteria"].get("length", {}).get("max_words")
+    if too_long and words > 1.5 * too_long and total > RAMBLING_CAP:
+        lines.insert(0, f"Your answer has {words} words, more than half again the {too_long} a reader will "
+                        f"give it, so the score is capped at {RAMBLING_CAP:.0%}.")
+        total = RAMBLING_CAP
+    prose, needed = prose_share(text), rubric.get("min_prose_share", 0.6)
+    cap = rubric.get("list_cap", 0.15)
+    if prose < needed and total > cap:
+        lines.insert(0, f"Only {prose:.0%} of your words are in full sentences; key ideas count in full only "
+                        f"when written as sentences to a person, so the score is capped at {cap:.0%}.")
+        total = cap
     return Result(total, lines)

@@ -1,0 +1,71 @@
+"""The reflection rubric agrees with a human marker: hand-marked answers in tests/calibration/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from course.grade.reflection import score_reflection
+
+HERE = Path(__file__).parent / "calibration"
+PROMPTS = yaml.safe_load((HERE / "prompts.yaml").read_text(encoding="utf-8"))
+ANSWERS = yaml.safe_load((HERE / "answers.yaml").read_text(encoding="utf-8"))
+POINTS = 4.0
+KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-prompt", "keyword-list",
+         "rambling", "empty"}
+
+
+def machine_mark(item: dict) -> float:
+    prompt = PROMPTS[item["prompt"]]
+    return score_reflection(item["text"], prompt["ideas"], prompt["rubric"], reference=prompt["prompt"]).points(POINTS)
+
+
+def test_the_set_is_broad_enough():
+    assert len(ANSWERS) >= 40
+    assert {a["kind"] for a in ANSWERS} == KINDS
+    for item in ANSWERS:
+        assert item["prompt"] in PROMPTS and item["reason"].strip() and 0 <= item["mark"] <= POINTS
+
+
+def test_rubric_is_within_one_point_of_the_hand_mark_on_85_percent():
+    rows = [(a, machine_mark(a)) for a in ANSWERS]
+    close = [a for a, m in rows if abs(m - a["mark"]) <= 1.0]
+    report = "\n".join(f"{a['prompt']:18} {a['kind']:15} hand {a['mark']} rubric {m:.2f}  {a['reason']}"
+                       for a, m in rows if abs(m - a["mark"]) > 1.0)
+    agreement = len(close) / len(rows)
+    print(f"calibration: {len(close)}/{len(rows)} within 1 point ({agreement:.0%})")
+    assert agreement >= 0.85, f"agreement {agreement:.0%}; off by more than 1 point:\n{report}"
+
+
+@pytest.mark.parametrize("item", [a for a in ANSWERS if a["kind"] in ("keyword-list", "copy-of-prompt")],
+                         ids=lambda a: f"{a['prompt']}-{a['kind']}")
+def test_keyword_lists_and_copied_prompts_never_get_full_marks(item):
+    assert machine_mark(item) < POINTS * 0.5
+
+
+def test_copying_the_prompt_is_caught_even_with_a_few_words_changed():
+    prompt = PROMPTS["clarify-late"]
+    text = prompt["prompt"].replace("You are", "I am").replace("her", "you") + " Sorry."
+    result = score_reflection(text, prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
+    assert result.fraction == 0 and "repeats the exercise" in result.lines[0]
+
+
+def test_feedback_says_how_to_improve_without_giving_the_key_terms():
+    prompt = PROMPTS["clarify-late"]
+    result = score_reflection("Hi Mrs. Ito, I am on my way and I will be there soon. See you.",
+                              prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
+    text = "\n".join(result.lines)
+    assert "To improve: add what is still missing: an apology" in text
+    assert "apologise" not in text and "reschedule" not in text  # labels are shown, key terms are not
+
+
+def test_the_calibration_key_matches_the_shipped_exercise(root):
+    """The language-rewrite prompt here must grade like the real exercise does."""
+    from course.author.source import exercises
+
+    shipped = {ex.key["exercise"]: ex.key for ex in
+               exercises(root / "source" / "02-proper-language" / "proper-language.ipynb")}
+    key = shipped["language-rewrite"]
+    assert key["ideas"] == PROMPTS["language-rewrite"]["ideas"] and key["rubric"] == "plain-language"
