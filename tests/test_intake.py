@@ -1,0 +1,40 @@
+"""Intake: unreadable or missing notebooks become gradable blanks, and nothing is deleted."""
+
+import nbformat
+
+from course.grade.config import configure
+from course.grade.intake import pre_convert_hook, prepare
+
+
+def test_the_hook_sets_an_unreadable_notebook_aside(tmp_path):
+    bad = tmp_path / "nb.ipynb"
+    bad.write_text("{ not json")
+    good = tmp_path / "ok.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), good)
+    before = good.read_bytes()
+    pre_convert_hook(assignment="a", student="s", notebooks=[str(bad), str(good)])
+    assert (tmp_path / "nb.ipynb.unreadable").read_text() == "{ not json"
+    placeholder = nbformat.read(bad, as_version=4)
+    assert "could not be read" in placeholder.cells[0].source and placeholder.metadata["course"]["placeholder"]
+    assert good.read_bytes() == before
+
+
+def test_prepare_adds_a_blank_for_a_missing_notebook(tmp_path):
+    folder = tmp_path / "submitted" / "kim" / "hw1"
+    folder.mkdir(parents=True)
+    (folder / "answers.txt").write_text("mine")
+    done = prepare(tmp_path / "submitted", "hw1", ["lesson.ipynb"])
+    assert done == {"kim": ["lesson.ipynb: missing, blank placeholder added"]}
+    assert "the folder held: answers.txt" in nbformat.read(folder / "lesson.ipynb", as_version=4).cells[0].source
+    assert prepare(tmp_path / "submitted", "hw1", ["lesson.ipynb"]) == {}  # a second run changes nothing
+
+
+def test_the_course_config_wires_the_hook_and_our_preprocessors():
+    from traitlets.config import Config
+
+    c = Config()
+    configure(c)
+    assert c.Autograde.pre_convert_hook == "course.grade.intake.pre_convert_hook"
+    names = [p.__name__ for p in c.Autograde.sanitize_preprocessors + c.Autograde.autograde_preprocessors]
+    assert names.index("RestoreCells") < names.index("OverwriteCells") < names.index("StripKeys")
+    assert names.index("SafeExecute") < names.index("ScoreAnswers") < names.index("CapOutputs")
