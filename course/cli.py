@@ -110,6 +110,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for row in rows:
         table.add_row(*(f"{row[c]:g}" if isinstance(row.get(c), float) else str(row.get(c, "")) for c in columns))
     console.print(table)
+    from course.grade.review import flags
+
+    for name in sorted({row["assignment"] for row in rows}):
+        found = flags(csv_path.parent, name)
+        console.print(f"{name}: {len(found)} cell(s) flagged for a grader; see them with "
+                      f"`course --course-dir {csv_path.parent} review {name}`")
     console.print(f"CSV for your gradebook: {csv_path}")
     return 0
 

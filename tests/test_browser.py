@@ -228,11 +228,25 @@ def test_play_to_an_ending_by_keyboard_only(page, lab):
     assert len(restart) == 1
 
 
+def test_undo_by_keyboard_takes_back_the_last_choice(page, lab):
+    widget = _scenario(page)
+    for _ in range(4):  # from "Show best path", back through Restart to Undo
+        if page.evaluate("document.activeElement.innerText.trim()") == "Undo":
+            break
+        page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.innerText.trim()") == "Undo"
+    page.keyboard.press("Enter")
+    page.wait_for_function("(sel) => document.activeElement.closest(sel)", arg=".course-situation")
+    assert "You took back" in widget.inner_text() and "Ending:" not in widget.inner_text()
+    assert widget.locator(".course-choice").count() >= 2
+    assert _log_rows(lab)[-1]["event"] == "undo"
+
+
 def test_log_lines_are_versioned_json(lab):
     rows = _log_rows(lab)
     assert rows and all({"v", "event", "scenario", "session", "time"} <= r.keys() for r in rows)
     assert all({"node", "choice", "score"} <= r.keys() for r in rows if r["event"] == "choice")
-    assert len({r["session"] for r in rows}) == 1  # one widget, one session across a restart
+    assert len({r["session"] for r in rows}) == 1  # one widget, one session across restart and undo
 
 
 def test_nbgrader_validate_button_opens_its_dialog(page):

@@ -100,3 +100,13 @@ def test_feedback_is_generated_for_everyone(demo_run):
     for student in demo.CLASS:
         html = (instructor / "feedback" / student.id / ASSIGNMENT / "proper-language.html").read_text()
         assert "Score:" in html
+
+
+def test_review_flags_the_broken_work_and_not_the_perfect_one(demo_run):
+    from course.grade.review import flags
+
+    instructor, _csv = demo_run
+    for name in assignments(instructor):
+        students = {f.student for f in flags(instructor, name)}
+        assert "dee" in students and "eli" in students  # raised; timed out
+        assert "ada" not in students
