@@ -69,3 +69,13 @@ def test_the_calibration_key_matches_the_shipped_exercise(root):
                exercises(root / "source" / "02-proper-language" / "proper-language.ipynb")}
     key = shipped["language-rewrite"]
     assert key["ideas"] == PROMPTS["language-rewrite"]["ideas"] and key["rubric"] == "plain-language"
+
+
+def test_plain_tidy_text_with_one_key_idea_stays_under_half_marks():
+    """Style alone must not carry an answer: jargon-free, readable and the right length, one idea of four."""
+    prompt = PROMPTS["language-rewrite"]
+    text = ("Ms. Chen, I looked at your computer this morning and I am glad to help you with it today. "
+            "The main thing I saw is that it is nearly full. I will explain more when we meet, and we can "
+            "talk about it over a cup of tea at the bakery. Thank you for waiting, and have a lovely day.")
+    result = score_reflection(text, prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
+    assert "covered 1 of 4" in "\n".join(result.lines) and result.fraction < 0.5

@@ -242,7 +242,17 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
         return Result(0.0, [why, *lines])
     if rubric.get("gate_on_ideas") and ideas and criteria[0].fraction == 0:
         return Result(0.0, ["Your text covers none of the key ideas, so it scores 0.", *lines])
-    total = sum(rubric["criteria"][c.name]["weight"] * c.fraction for c in criteria)
+    weights = rubric["criteria"]
+    ideas_part = weights["ideas"]["weight"] * criteria[0].fraction
+    style_part = sum(weights[c.name]["weight"] * c.fraction for c in criteria[1:])
+    # Plain, short and tidy is worth little if it says little: the other criteria earn in full only
+    # once `style_needs_ideas` of the key ideas are covered, and in proportion below that.
+    needs = rubric.get("style_needs_ideas", 0.0)
+    if needs and criteria[0].fraction < needs:
+        style_part *= criteria[0].fraction / needs
+        lines.append(f"The other criteria count in full once {needs:.0%} of the key ideas are covered; "
+                     f"you covered {criteria[0].fraction:.0%}, so they count {criteria[0].fraction / needs:.0%}.")
+    total = ideas_part + style_part
     jargon = next((c for c in criteria if c.name == "jargon"), None)
     limit, cap = rubric.get("max_flagged_terms"), rubric.get("over_limit_cap", 0.0)
     if limit is not None and jargon is not None and jargon.count > limit and total > cap:
