@@ -79,3 +79,18 @@ def test_plain_tidy_text_with_one_key_idea_stays_under_half_marks():
             "talk about it over a cup of tea at the bakery. Thank you for waiting, and have a lovely day.")
     result = score_reflection(text, prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
     assert "covered 1 of 4" in "\n".join(result.lines) and result.fraction < 0.5
+
+
+def test_review_flags_a_keyword_list_but_not_a_short_single_sentence():
+    from course.grade.autograde import review_reason
+
+    prompt = PROMPTS["clarify-late"]
+    key = {"kind": "reflection", "ideas": prompt["ideas"]}
+
+    def reason(text):
+        result = score_reflection(text, prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
+        return review_reason(key, result, [])
+
+    assert reason("sorry, 10:20, traffic, does that still work, reschedule") == "the answer was read as a list of words"
+    short = "I am so sorry, the traffic is bad and I will be with you at 10:20 if that still works for you"
+    assert reason(short) != "the answer was read as a list of words"

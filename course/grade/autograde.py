@@ -40,7 +40,7 @@ REVIEW = "Flagged for a grader to look at:"
 REVIEW_MARKERS = {
     "repeats the exercise": "most of the text repeats the exercise",
     "blames the customer": "the text was read as blaming the customer",
-    "full sentences": "the answer was read as a list of words",
+    "of your words are in full sentences": "the answer was read as a list of words",
     "more than half again": "a long answer was capped",
     "jargon terms, acronyms or slang (more than": "the jargon limit cut the score",
     "answers; only one is allowed": "more than one answer was recorded",
