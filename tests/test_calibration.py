@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
+from calibration_set import ANSWERS, POINTS, PROMPTS, machine_mark, shipped_prompts
 
 from course.grade.reflection import score_reflection
 
-HERE = Path(__file__).parent / "calibration"
-PROMPTS = yaml.safe_load((HERE / "prompts.yaml").read_text(encoding="utf-8"))
-ANSWERS = yaml.safe_load((HERE / "answers.yaml").read_text(encoding="utf-8"))
-POINTS = 4.0
 KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-prompt", "keyword-list",
          "rambling", "empty"}
-
-
-def machine_mark(item: dict) -> float:
-    prompt = PROMPTS[item["prompt"]]
-    return score_reflection(item["text"], prompt["ideas"], prompt["rubric"], reference=prompt["prompt"]).points(POINTS)
 
 
 def test_the_set_is_broad_enough():
@@ -46,14 +35,14 @@ def test_keyword_lists_and_copied_prompts_never_get_full_marks(item):
 
 
 def test_copying_the_prompt_is_caught_even_with_a_few_words_changed():
-    prompt = PROMPTS["clarify-late"]
+    prompt = PROMPTS["punctuality-late-call"]
     text = prompt["prompt"].replace("You are", "I am").replace("her", "you") + " Sorry."
     result = score_reflection(text, prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
     assert result.fraction == 0 and "repeats the exercise" in result.lines[0]
 
 
 def test_feedback_says_how_to_improve_without_giving_the_key_terms():
-    prompt = PROMPTS["clarify-late"]
+    prompt = PROMPTS["punctuality-late-call"]
     result = score_reflection("Hi Mrs. Ito, I am on my way and I will be there soon. See you.",
                               prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
     text = "\n".join(result.lines)
@@ -61,14 +50,21 @@ def test_feedback_says_how_to_improve_without_giving_the_key_terms():
     assert "apologise" not in text and "reschedule" not in text  # labels are shown, key terms are not
 
 
-def test_the_calibration_key_matches_the_shipped_exercise(root):
-    """The language-rewrite prompt here must grade like the real exercise does."""
-    from course.author.source import exercises
+def test_the_calibration_key_matches_the_shipped_exercise():
+    """A prompt kept in prompts.yaml for a shipped exercise must grade like the real exercise does."""
+    shipped = shipped_prompts()
+    for name, prompt in PROMPTS.items():
+        if name in shipped:
+            assert (prompt["ideas"], prompt["rubric"]) == (shipped[name]["ideas"], shipped[name]["rubric"]), name
 
-    shipped = {ex.key["exercise"]: ex.key for ex in
-               exercises(root / "source" / "02-proper-language" / "proper-language.ipynb")}
-    key = shipped["language-rewrite"]
-    assert key["ideas"] == PROMPTS["language-rewrite"]["ideas"] and key["rubric"] == "plain-language"
+
+def test_every_shipped_reflection_exercise_is_calibrated_on_at_least_six_hand_marks():
+    shipped = shipped_prompts()
+    assert "language-rewrite" in shipped
+    for name, prompt in shipped.items():
+        marked = [a for a in ANSWERS if a["prompt"] == name]
+        assert len(marked) >= 6, f"{name} ({prompt['notebook']}) has {len(marked)} hand-marked answers; add more"
+        assert {a["kind"] for a in marked} >= {"excellent", "weak", "keyword-list"}, name
 
 
 def test_plain_tidy_text_with_one_key_idea_stays_under_half_marks():
@@ -84,7 +80,7 @@ def test_plain_tidy_text_with_one_key_idea_stays_under_half_marks():
 def test_review_flags_a_keyword_list_but_not_a_short_single_sentence():
     from course.grade.autograde import review_reason
 
-    prompt = PROMPTS["clarify-late"]
+    prompt = PROMPTS["punctuality-late-call"]
     key = {"kind": "reflection", "ideas": prompt["ideas"]}
 
     def reason(text):

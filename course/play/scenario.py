@@ -12,6 +12,7 @@ from course.outline import Outline, load_outline
 
 MIN_SCORE, MAX_SCORE = 0, 2
 SCORING_MODES = ("sum", "ending")  # sum of choice scores, or the score of the ending reached
+SETTINGS = ("phone", "chat", "email", "home", "office", "data-centre", "hospital", "school", "shop")
 
 
 class ScenarioError(ValueError):
@@ -59,6 +60,7 @@ class Scenario:
     scoring: str = "sum"
     undo: bool = True
     shuffle: bool = False
+    setting: str = ""  # where it happens (one of SETTINGS): the course varies its settings
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]
@@ -129,6 +131,8 @@ def _problems(raw: dict, outline: Outline) -> list[str]:
     scoring = raw.get("scoring", "sum")
     if scoring not in SCORING_MODES:
         problems.append(f"the top level has scoring {scoring!r}; use one of {', '.join(SCORING_MODES)}")
+    if "setting" in raw and raw["setting"] not in SETTINGS:
+        problems.append(f"the top level has setting {raw['setting']!r}; use one of {', '.join(SETTINGS)}")
     for flag in ("undo", "shuffle"):
         if flag in raw and not isinstance(raw[flag], bool):
             problems.append(f"the top level has {flag}: {raw[flag]!r}; use true or false")
@@ -243,6 +247,7 @@ def parse_scenario(raw: object, origin: str = "<scenario>", outline: Outline | N
         scoring=raw.get("scoring", "sum"),
         undo=raw.get("undo", True),
         shuffle=raw.get("shuffle", False),
+        setting=raw.get("setting", ""),
     )
 
 

@@ -1,0 +1,42 @@
+"""The notes of a source notebook as plain text, so their reading ease can be measured."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from course.grade.readability import flesch_reading_ease
+
+READING_EASE_BAR = 60.0  # Flesch reading ease the notes must reach (plain English)
+
+_MARKUP = [
+    (re.compile(r"^\s*\|?\s*:?-{3,}.*$", re.MULTILINE), ""),  # table rule lines
+    (re.compile(r"`[^`]*`"), ""),  # inline code
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links keep their text
+    (re.compile(r"^\s*(#+|>|[-*]|\d+\.)\s*", re.MULTILINE), ""),  # headings, quotes, list markers
+    (re.compile(r"[*_|]"), " "),  # emphasis and table pipes
+]
+
+
+def plain(markdown: str) -> str:
+    """Markdown reduced to the words a student reads, one paragraph or item per sentence."""
+    text = markdown
+    for pattern, repl in _MARKUP:
+        text = pattern.sub(repl, text)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    # A heading, list item or table row without a full stop still ends a thought.
+    return " ".join(line if line[-1] in ".!?:\"'”" else line + "." for line in lines)
+
+
+def notes_text(nb_path: Path) -> str:
+    """The text of the notes cells (grade_id starting with "notes")."""
+    nb = nbformat.read(nb_path, as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "markdown"
+             and str(c.metadata.get("nbgrader", {}).get("grade_id", "")).startswith("notes")]
+    return plain("\n\n".join(cells))
+
+
+def notes_reading_ease(nb_path: Path) -> float:
+    return flesch_reading_ease(notes_text(nb_path))

@@ -1,0 +1,118 @@
+"""The course's own words: plain notes, nothing copied from the seeds, scenarios and exercises of the
+shape each sub-objective assignment promises."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from seed_shingles import copied_runs, load, shingles
+
+from course.author.notes import READING_EASE_BAR, notes_reading_ease, notes_text
+from course.author.source import assignments, exercises, notebooks
+from course.outline import load_outline
+from course.play.scenario import load_scenario, scenario_ids
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = assignments(ROOT)
+SUBOBJECTIVE_ASSIGNMENTS = [a for a in ASSIGNMENTS if re.match(r"\d\d-", a) and int(a[:2]) <= 10]
+SHOW = re.compile(r"""show\(\s*["']([\w.-]+)["']""")
+
+
+def source_notebook(name: str) -> Path:
+    (path,) = notebooks(ROOT, name)
+    return path
+
+
+def shown_scenarios(name: str) -> list[str]:
+    nb = nbformat.read(source_notebook(name), as_version=4)
+    return [sid for c in nb.cells if c.cell_type == "code" for sid in SHOW.findall(c.source)]
+
+
+def official_wording() -> list[str]:
+    """The objective's own wording may be quoted; it is the exam's text, not a seed's."""
+    outline = load_outline()
+    return [outline.title] + [t for e in outline.entries.values()
+                              for t in (e.wording_1102, e.wording_1202, getattr(e, "note_1002", None)) if t]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_notes_are_plain_english(name):
+    path = source_notebook(name)
+    assert len(notes_text(path).split()) >= 250, f"{name}: the notes are too short to teach the sub-objective"
+    ease = notes_reading_ease(path)
+    assert ease >= READING_EASE_BAR, f"{name}: notes read at Flesch {ease:.0f}; simplify to {READING_EASE_BAR:.0f}+"
+
+
+def content_files() -> list[Path]:
+    files = [p for name in ASSIGNMENTS for p in notebooks(ROOT, name)]
+    files += sorted((ROOT / "course" / "scenarios").glob("*.yaml"))
+    files += sorted((ROOT / "course" / "rubrics").glob("*.yaml"))
+    return files + [ROOT / "README.md", ROOT / "course" / "objectives.yaml"]
+
+
+@pytest.mark.parametrize("path", content_files(), ids=lambda p: p.name)
+def test_no_sentence_is_copied_from_the_seeds(path):
+    copied = copied_runs(path.read_text(encoding="utf-8"), load(), quotes=official_wording())
+    assert not copied, f"{path.name} reuses seed wording (write it in your own words): {copied[:5]}"
+
+
+def test_the_fingerprint_check_catches_a_copied_sentence():
+    seeds = set(shingles("Always greet the customer by name and smile warmly before you start working."))
+    assert copied_runs("Tip: always greet the customer by name and smile warmly before you start.", seeds)
+    assert not copied_runs("Greet customers by name, with a smile, before starting work.", seeds)
+
+
+@pytest.mark.parametrize("name", SUBOBJECTIVE_ASSIGNMENTS)
+def test_each_subobjective_assignment_has_a_scenario_a_ranking_and_a_reflection(name):
+    sub = next(e for e in load_outline().subobjectives if e.number.endswith(f".{int(name[:2])}"))
+    keys = [ex.key for ex in exercises(source_notebook(name))]
+    kinds = sorted(k["kind"] for k in keys)
+    assert kinds == ["ranking", "reflection"], f"{name}: exercises {kinds}"
+    for key in keys:
+        assert any(o == sub.id or o.startswith(sub.id + ".") for o in key["objectives"]), (name, key["exercise"])
+    ranking = next(k for k in keys if k["kind"] == "ranking")
+    assert 4 <= len(ranking["order"]) <= 6 and set(ranking["why"]) == set(ranking["order"])
+    scenarios = shown_scenarios(name)
+    assert scenarios, f"{name} shows no scenario"
+    for sid in scenarios:
+        s = load_scenario(sid)
+        assert any(o == sub.id or o.startswith(sub.id + ".") for o in s.objectives), (sid, s.objectives)
+
+
+@pytest.mark.parametrize("sid", scenario_ids())
+def test_scenarios_branch_and_tempt(sid):
+    s = load_scenario(sid)
+    decisions = [n for n in s.nodes.values() if n.choices]
+    endings = [n for n in s.nodes.values() if n.ending]
+    assert len(decisions) >= 3 and len(endings) >= 2, f"{sid}: {len(decisions)} decisions, {len(endings)} endings"
+    assert len(s.best_path()) >= 3, f"{sid}: the best path is only {len(s.best_path())} decisions long"
+    weak = [c for n in decisions for c in n.choices if c.score == 0]
+    assert weak, f"{sid} has no weak choice to learn from"
+    assert s.setting, f"{sid} names no setting"
+
+
+def test_settings_vary_across_the_course():
+    settings = [load_scenario(sid).setting for sid in scenario_ids()]
+    assert len(set(settings)) >= min(len(settings), 6), f"settings repeat too soon: {sorted(settings)}"
+
+
+def test_customer_names_vary_across_scenarios():
+    titled = re.compile(r"\b(?:Mr|Ms|Mrs|Mx|Dr|Professor)\.? ([A-Z][\w'-]+)")
+    folder = ROOT / "course" / "scenarios"
+    names = {sid: set(titled.findall((folder / f"{sid}.yaml").read_text())) for sid in scenario_ids()}
+    for sid, found in names.items():
+        others = set().union(*(v for k, v in names.items() if k != sid))
+        assert not found & others, f"{sid} reuses customer names from another scenario: {found & others}"
+
+
+def test_release_notebooks_hold_no_solution_text():
+    for name in ASSIGNMENTS:
+        for ex in exercises(source_notebook(name)):
+            release = ROOT / "release" / name / source_notebook(name).name
+            text = nbformat.read(release, as_version=4)
+            body = "\n".join(c.source for c in text.cells)
+            if ex.key["kind"] == "ranking":
+                assert str(ex.key["order"]) not in body and "course-key" not in body
