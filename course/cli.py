@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def cmd_scenario(args: argparse.Namespace) -> int:
             s = load_scenario(sid)
             low, high = s.decision_range()
             endings = sum(1 for n in s.nodes.values() if n.ending)
-            print(f"{sid}: {s.title} ({low}-{high} decisions, {endings} endings, best score {s.best_path_score()})")
+            print(f"{sid}: {s.title} [{s.setting or 'no setting'}] ({len(s.nodes)} nodes: "
+                  f"{len(s.nodes) - endings} decision points, {endings} endings; each path takes {low}-{high} "
+                  f"decisions; best score {s.best_path_score()})")
         return 0
     from course.author.graph import draw_scenario
 
@@ -94,6 +97,51 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    """Collect, autograde in parallel, write feedback and export, with a progress bar and a summary."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from course.grade import batch
+
+    root = find_course(args.course_dir)
+    console = Console(stderr=True)
+    if not args.no_collect:
+        problem = batch.collect(root, args.assignment)
+        if problem:
+            console.print(f"[yellow]collect {args.assignment}: {problem}; grading what is already collected[/yellow]")
+    with Progress(TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=False) as progress:
+        task = progress.add_task(args.assignment, total=None)
+
+        def done(outcome: batch.Outcome, finished: int, total: int) -> None:
+            progress.update(task, completed=finished, total=total)
+
+        summary = batch.grade(root, args.assignment, jobs=args.jobs, db_url=args.db_url, on_done=done)
+    print(f"{args.assignment}: {len(summary.graded)} graded, {len(summary.failed)} failed, "
+          f"{summary.review} cell(s) to review, in {summary.seconds:.0f} s with {args.jobs} worker(s)")
+    for student, notes in summary.repaired.items():
+        for note in notes:
+            print(f"  repaired {student}: {note}")
+    for outcome in summary.failed:
+        print(f"  failed {outcome.student}: {outcome.error}")
+    for outcome in summary.graded:
+        if outcome.error:
+            print(f"  {outcome.student}: {outcome.error}")
+    if summary.review:
+        print(f"  see the flagged cells with `course review {args.assignment}`")
+    if not args.no_export:
+        from course.author.nbgrader_run import nbgrader
+
+        dest = root / "grades.csv"
+        db = [f"--CourseDirectory.db_url={args.db_url}"] if args.db_url else []
+        nbgrader("export", "--exporter=course.export.csv_export.QuotedCsv", f"--to={dest}", *db, cwd=root)
+        print(f"  grades exported to {dest}")
+    if not summary.outcomes:
+        print(f"  nothing to grade: no folder submitted/*/{args.assignment} (collect first, or check the name)")
+    return 1 if summary.failed else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -104,7 +152,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     csv_path = demo.run(Path(args.workdir), args.course_dir, log=lambda m: console.print(f"[dim]· {m}[/dim]"))
     rows = demo.score_table(csv_path.parent)
     table = Table(title="Simulated class: scores from the gradebook")
-    columns = list(dict.fromkeys(k for row in rows for k in row))
+    columns = ["student", "assignment", "simulates", "ranking", "reflection", "total", "max"]
     for col in columns:
         table.add_column(col, no_wrap=True)
     for row in rows:
@@ -139,6 +187,14 @@ def main(argv: list[str] | None = None) -> int:
     review = sub.add_parser("review", help="list autograded cells a grader should look at, and why")
     review.add_argument("assignment")
     review.set_defaults(func=cmd_review)
+    grade = sub.add_parser("grade", help="collect, autograde in parallel, feedback and export, with a summary")
+    grade.add_argument("assignment")
+    grade.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)),
+                       help="worker processes (default: cores, up to 4)")
+    grade.add_argument("--db-url", default=None, help="gradebook URL (default: the course's, SQLite gradebook.db)")
+    grade.add_argument("--no-collect", action="store_true", help="grade only what is already in submitted/")
+    grade.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
+    grade.set_defaults(func=cmd_grade)
     demo = sub.add_parser("demo", help="run a simulated class through nbgrader and export CSV")
     demo.add_argument("--workdir", default=".demo", help="scratch folder (wiped first; not committed)")
     demo.set_defaults(func=cmd_demo)

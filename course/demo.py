@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from course.author.nbgrader_run import nbgrader
+from course.author.nbgrader_run import StepFailed, nbgrader
 from course.author.source import CourseError, Exercise, assignments, exercises, find_course, notebooks
-from course.grade.intake import prepare
+from course.grade import batch
 
 MARKER = ".course-demo"
 
@@ -105,25 +104,54 @@ def _add_students(instructor: Path) -> None:
             gb.update_or_create_student(s.id, first_name=s.first, last_name=s.last)
 
 
+def _exchange(action: str, config, assignment: str) -> None:
+    """One exchange step (FetchAssignment, Submit...) through nbgrader's own exchange classes."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange import ExchangeError, ExchangeFactory
+
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id = assignment
+    app = getattr(ExchangeFactory(config=config), action)(
+        coursedir=coursedir, authenticator=Authenticator(config=config), config=config)
+    try:
+        app.start()
+    except ExchangeError as exc:
+        raise StepFailed(f"nbgrader {action} {assignment} for {config.CourseDirectory.student_id}: {exc}") from None
+
+
 def _student_turn(student: Student, names: list[str], instructor: Path, work: Path, course_id: str,
                   log: Callable[[str], None]) -> None:
+    from traitlets.config import Config
+
     home = work / "students" / student.id
-    exchange = work / "exchange"
-    _write_config(home, [
-        f"c.CourseDirectory.course_id = {course_id!r}",
-        f"c.CourseDirectory.student_id = {student.id!r}",
-        f"c.Exchange.root = {str(exchange)!r}",
-        f"c.Exchange.cache = {str(work / 'cache' / student.id)!r}",
-    ])
+    settings = {
+        "CourseDirectory.course_id": course_id,
+        "CourseDirectory.student_id": student.id,
+        "Exchange.root": str(work / "exchange"),
+        "Exchange.cache": str(work / "cache" / student.id),
+        "Exchange.assignment_dir": str(home),
+    }
+    _write_config(home, [f"c.{k} = {v!r}" for k, v in settings.items()])  # the same, for a person to try
+    config = Config()
+    for key, value in settings.items():
+        section, name = key.split(".")
+        config[section][name] = value
     for name in names:
         log(f"{student.id}: fetch, answer ({student.expect}), submit {name}")
-        nbgrader("fetch_assignment", name, cwd=home)
+        _exchange("FetchAssignment", config, name)
         for nb_path in notebooks(home, name, folder="."):
             _answer(nb_path, student, exercises(instructor / "source" / name / nb_path.name))
-        nbgrader("submit", name, cwd=home)
+        _exchange("Submit", config, name)
 
 
-def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] = print) -> Path:
+def _api_step(result: dict | None, what: str) -> None:
+    if result is not None and not result["success"]:
+        detail = "\n".join((result.get("log") or "").strip().splitlines()[-12:]) or result.get("error") or ""
+        raise StepFailed(f"nbgrader {what} failed:\n{detail}")
+
+
+def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] = print, jobs: int = 2) -> Path:
     """Run the whole class; returns the CSV path. Raises StepFailed naming a failed step."""
     root = find_course(course_dir or ".")
     work = work.resolve()
@@ -147,30 +175,36 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
         "c.CollectApp.check_owner = False",
     ])
     names = assignments(instructor)
+    api = batch.make_api(instructor)
     for name in names:
-        log(f"release {name}")
-        nbgrader("generate_assignment", name, "--force", cwd=instructor)
-        nbgrader("release_assignment", name, "--force", cwd=instructor)
-    # Students work at the same time, as in a real class (and it halves the wait on 2 cores).
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for done in [pool.submit(_student_turn, s, names, instructor, work, course_id, log) for s in CLASS]:
-            done.result()
+        log(f"generate and release {name}")
+        _api_step(api.generate_assignment(name, force=True, create=True), f"generate_assignment {name}")
+        _api_step(api.release_assignment(name), f"release_assignment {name}")
+    for student in CLASS:
+        _student_turn(student, names, instructor, work, course_id, log)
     csv_path = instructor / "grades.csv"
     _add_students(instructor)
     for name in names:
-        log(f"collect, autograde, feedback {name}")
-        nbgrader("collect", name, cwd=instructor)
-        prepare(instructor / "submitted", name, [p.name for p in notebooks(instructor, name)])
-        nbgrader("autograde", name, "--force", cwd=instructor)
-        nbgrader("generate_feedback", name, "--force", cwd=instructor)
+        log(f"collect {name}")
+        _api_step(api.collect(name), f"collect {name}")
+    log(f"`course grade`: intake, autograde and feedback for {len(names)} assignment(s) in {jobs} workers")
+    summaries = batch.grade_many(instructor, {name: None for name in names}, jobs=jobs)
+    for summary in summaries.values():
+        for outcome in summary.failed:
+            log(f"{summary.assignment}: {outcome.student} could not be graded: {outcome.error}")
     nbgrader("export", "--exporter=course.export.csv_export.QuotedCsv", f"--to={csv_path}", cwd=instructor)
     return csv_path
 
 
 def score_table(instructor: Path) -> list[dict]:
-    """Per-student, per-exercise scores read back from the gradebook."""
+    """Per-student, per-exercise scores read back from the gradebook.
+
+    Each row has a column per check cell, and the same scores under `ranking` and `reflection`.
+    """
     from nbgrader.api import Gradebook
 
+    kinds = {(name, ex.check_id): ex.key["kind"] for name in assignments(instructor)
+             for nb in notebooks(instructor, name) for ex in exercises(nb)}
     rows = []
     with Gradebook(f"sqlite:///{instructor / 'gradebook.db'}") as gb:
         for assignment in sorted(gb.assignments, key=lambda a: a.name):
@@ -181,6 +215,7 @@ def score_table(instructor: Path) -> list[dict]:
                 for nb in sub.notebooks:
                     for grade in nb.grades:
                         row[grade.name] = grade.score
+                        row[kinds.get((assignment.name, grade.name), grade.name)] = grade.score
                 row["total"] = sub.score
                 row["max"] = assignment.max_score
                 rows.append(row)

@@ -23,11 +23,11 @@ MARKERS = {"course-key:", "BEGIN HIDDEN TESTS", "BEGIN SOLUTION"}  # a hidden bl
 PUBLIC = ("exercise:", "kind:", "rubric:", "objectives:", "- label:", "course-key:")
 
 
-def key_strings(root: Path, model_answers: bool = True) -> set[str]:
+def key_strings(root: Path, model_answers: bool = True, names: list[str] | None = None) -> set[str]:
     """Every string that would give an answer away (optionally not the model rewrites):
     each line of a key block, the ranking orders as a student would type them, model rewrites."""
     found = set()
-    for name in assignments(root):
+    for name in names or assignments(root):
         for nb in notebooks(root, name):
             for _kind, source in _sources(nb):
                 for block in BLOCK.finditer(source):

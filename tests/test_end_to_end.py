@@ -2,14 +2,16 @@
 
 import csv
 from math import comb
+from pathlib import Path
 
+import nbformat
 import pytest
 
 from course import demo
 from course.author.source import assignments, exercises, notebooks
 from course.grade.reflection import score_reflection
 
-ASSIGNMENT = "02-proper-language"
+ASSIGNMENTS = assignments(demo.find_course(Path(__file__).resolve().parents[1]))
 
 
 @pytest.fixture(scope="module")
@@ -18,18 +20,33 @@ def scores(demo_run):
     return {(row["student"].split()[0], row["assignment"]): row for row in demo.score_table(instructor)}
 
 
-@pytest.fixture(scope="module")
-def exercise_list(root):
-    (nb,) = notebooks(root, ASSIGNMENT)
+def exercise_list(root, name):
+    (nb,) = notebooks(root, name)
     return {ex.key["kind"]: ex for ex in exercises(nb)}
 
 
-def _points(demo_run, grade_id):
+def _points(demo_run, name, grade_id):
     from nbgrader.api import Gradebook
 
     instructor, _ = demo_run
+    (nb,) = notebooks(instructor, name)
     with Gradebook(f"sqlite:///{instructor / 'gradebook.db'}") as gb:
-        return gb.find_grade_cell(grade_id, "proper-language", ASSIGNMENT).max_score
+        return gb.find_grade_cell(grade_id, nb.stem, name).max_score
+
+
+def _honest(ex, demo_run, name):
+    """What the reflection's first two sentences earn, scored here with the same rubric."""
+    namespace = {}
+    exec(demo._first_sentences(ex), namespace)
+    result = score_reflection(namespace[ex.variable], ex.key["ideas"], ex.key.get("rubric", "plain-language"),
+                              reference=_reference(demo_run, name))
+    return result.points(_points(demo_run, name, ex.check_id))
+
+
+def _reference(demo_run, name):
+    instructor, _ = demo_run
+    (nb,) = notebooks(instructor, name)
+    return "\n".join(c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "markdown")
 
 
 def test_every_student_has_a_graded_row(scores, root):
@@ -38,51 +55,49 @@ def test_every_student_has_a_graded_row(scores, root):
             assert scores[(student.first, name)]["total"] is not None
 
 
-def test_perfect_scores_full_marks(scores):
-    row = scores[("Ada", ASSIGNMENT)]
-    assert row["total"] == row["max"] > 0
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_solution_scores_full_marks(scores, name):
+    row = scores[("Ada", name)]
+    assert row["total"] == row["max"] == 7
 
 
-def test_blank_release_scores_zero(scores):
-    assert scores[("Cy", ASSIGNMENT)]["total"] == 0
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_blank_release_scores_zero(scores, name):
+    assert scores[("Cy", name)]["total"] == 0
 
 
-def test_partial_scores_what_the_rules_say(scores, exercise_list, demo_run):
-    row = scores[("Ben", ASSIGNMENT)]
-    ranking = exercise_list["ranking"]
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_partial_scores_what_the_rules_say(scores, root, demo_run, name):
+    row = scores[("Ben", name)]
+    exs = exercise_list(root, name)
+    ranking, reflection = exs["ranking"], exs["reflection"]
     n = len(ranking.key["order"])
-    points = _points(demo_run, "ranking-check")
-    assert row["ranking-check"] == round(points * (1 - 1 / comb(n, 2)), 2)
-    reflection = exercise_list["reflection"]
-    expected = score_reflection(_partial_text(reflection), reflection.key["ideas"])
-    expected = expected.points(_points(demo_run, "rewrite-check"))
-    assert row["rewrite-check"] == expected
+    points = _points(demo_run, name, ranking.check_id)
+    assert row[ranking.check_id] == round(points * (1 - 1 / comb(n, 2)), 2)
+    assert row[reflection.check_id] == _honest(reflection, demo_run, name)
     assert 0 < row["total"] < row["max"]
 
 
-def _partial_text(ex):
-    namespace = {}
-    exec(demo._first_sentences(ex), namespace)
-    return namespace[ex.variable]
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_raising_answers_score_zero(scores, name):
+    assert scores[("Dee", name)]["total"] == 0
 
 
-def test_raising_answers_score_zero(scores):
-    assert scores[("Dee", ASSIGNMENT)]["total"] == 0
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_infinite_loop_scores_zero_only_for_what_it_breaks(scores, root, demo_run, name):
+    row = scores[("Eli", name)]
+    exs = exercise_list(root, name)
+    assert row[exs["ranking"].check_id] == 0
+    assert row[exs["reflection"].check_id] == _points(demo_run, name, exs["reflection"].check_id)
 
 
-def test_infinite_loop_scores_zero_only_for_what_it_breaks(scores, demo_run):
-    row = scores[("Eli", ASSIGNMENT)]
-    assert row["ranking-check"] == 0
-    assert row["rewrite-check"] == _points(demo_run, "rewrite-check")
-
-
-def test_monkeypatching_earns_no_more_than_its_real_answers(scores, exercise_list, demo_run):
-    row = scores[("Fay", ASSIGNMENT)]
-    assert row["ranking-check"] == 0  # the forged helper recorded nothing; its real ranking is reversed
-    reflection = exercise_list["reflection"]
-    honest = score_reflection(_partial_text(reflection), reflection.key["ideas"])
-    honest = honest.points(_points(demo_run, "rewrite-check"))
-    assert row["rewrite-check"] == honest
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_monkeypatching_earns_no_more_than_its_real_answers(scores, root, demo_run, name):
+    row = scores[("Fay", name)]
+    exs = exercise_list(root, name)
+    assert row[exs["ranking"].check_id] == 0  # the forged helper recorded nothing; its real ranking is reversed
+    honest = _honest(exs["reflection"], demo_run, name)
+    assert row[exs["reflection"].check_id] == honest
     assert row["total"] <= honest
 
 
@@ -98,8 +113,10 @@ def test_csv_export_is_quoted_and_complete(demo_run):
 def test_feedback_is_generated_for_everyone(demo_run):
     instructor, _ = demo_run
     for student in demo.CLASS:
-        html = (instructor / "feedback" / student.id / ASSIGNMENT / "proper-language.html").read_text()
-        assert "Score:" in html
+        for name in ASSIGNMENTS:
+            (nb,) = notebooks(instructor, name)
+            html = (instructor / "feedback" / student.id / name / f"{nb.stem}.html").read_text()
+            assert "Score:" in html
 
 
 def test_review_flags_the_broken_work_and_not_the_perfect_one(demo_run):

@@ -26,6 +26,7 @@ class Exercise:
     variable: str  # the name the answer cell assigns
     solution: str  # the answer cell with its solution region revealed
     key: dict
+    check_id: str = ""  # the test cell's id, under which nbgrader records the score
 
 
 def find_course(start: str | Path = ".") -> Path:
@@ -82,5 +83,5 @@ def exercises(nb_path: Path) -> list[Exercise]:
             if not used:
                 raise CourseError(f"{nb_path}: test cell {meta['grade_id']!r} records no answer variable")
             grade_id, code = answers[used[-1]]
-            found.append(Exercise(grade_id, used[-1], code, key))
+            found.append(Exercise(grade_id, used[-1], code, key, meta["grade_id"]))
     return found

@@ -39,7 +39,8 @@ REVIEW = "Flagged for a grader to look at:"
 # calibration set shows the rubric is least sure.
 REVIEW_MARKERS = {
     "repeats the exercise": "most of the text repeats the exercise",
-    "blames the customer": "the text was read as blaming the customer",
+    "puts the blame on someone": "the text was read as blaming someone",
+    "which a professional leaves out": "the text says something the rubric asks to leave out",
     "of your words are in full sentences": "the answer was read as a list of words",
     "more than half again": "a long answer was capped",
     "jargon terms, acronyms or slang (more than": "the jargon limit cut the score",

@@ -59,8 +59,13 @@ def _parse(body: str) -> dict | None:
             raise KeyFormatError("a ranking key's 'order' must list two or more distinct items")
     if kind == "reflection":
         for idea in key["ideas"]:
-            if not isinstance(idea, dict) or not idea.get("label") or not idea.get("terms"):
-                raise KeyFormatError("each reflection idea needs a 'label' and a list of 'terms'")
+            if not isinstance(idea, dict) or not idea.get("label") or not (idea.get("terms") or idea.get("patterns")):
+                raise KeyFormatError("each reflection idea needs a 'label' and a list of 'terms' or 'patterns'")
+            for pattern in idea.get("patterns") or []:
+                try:
+                    re.compile(pattern)
+                except (re.error, TypeError) as exc:
+                    raise KeyFormatError(f"idea {idea['label']!r} has a pattern that is not a regex ({exc})") from None
     return key
 
 

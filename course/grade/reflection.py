@@ -29,8 +29,10 @@ class Criterion:
 FUNCTION_WORDS = frozenset(
     "a an the to of in on at for with from by is are was were be been am i you we he she it they this that "
     "your my our his her their will would can could should may might do does did have has had not no so "
-    "and but or if when what how why please there here".split()
+    "and but or if when what how why please there here "
+    "i'm i'll i've i'd you're you'll we'll we're it's that's there's let's don't can't won't isn't".split()
 )
+BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
 
 
 def sentences(text: str) -> list[str]:
@@ -59,11 +61,13 @@ def prose_share(text: str) -> float:
     prose, even rambling prose, is mostly clauses.
     """
     total = clause_words = 0
-    for piece in re.split(r"[,;:.!?\n]+", text):
-        words = re.findall(r"[A-Za-z']+", piece)
-        total += len(words)
-        if len(words) >= 3 and any(w.lower() in FUNCTION_WORDS for w in words):
-            clause_words += len(words)
+    for line in text.replace("’", "'").splitlines():
+        listed = bool(BULLET.match(line))  # a bulleted or numbered line is a list item, not speech
+        for piece in re.split(r"[,;:.!?]+", line):
+            words = re.findall(r"[A-Za-z']+", piece)
+            total += len(words)
+            if not listed and len(words) >= 3 and any(w.lower() in FUNCTION_WORDS for w in words):
+                clause_words += len(words)
     return clause_words / total if total else 0.0
 
 
@@ -82,6 +86,17 @@ BLAME = [
 
 def find_blame(text: str) -> list[str]:
     return [m.group(0) for p in BLAME if (m := re.search(p, text, re.IGNORECASE))]
+
+
+def find_avoided(text: str, rubric: dict) -> list[tuple[str, str]]:
+    """(label, what was found) for each thing the rubric says a professional leaves out."""
+    found = []
+    for item in rubric.get("avoid") or []:
+        hits = find_terms(text, [str(t) for t in item.get("terms") or []])
+        hits += [m.group(0) for p in item.get("patterns") or [] if (m := re.search(p, text, re.IGNORECASE))]
+        if hits:
+            found.append((item["label"], hits[0]))
+    return found
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -261,8 +276,11 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
         total = cap
     blamed = find_blame(text)
     if blamed:
-        lines.insert(0, f"Your text blames the customer ({'; '.join(blamed)}), which halves the score: "
+        lines.insert(0, f"Your text puts the blame on someone ({'; '.join(blamed)}), which halves the score: "
                         "say what happened and what you will do, not whose fault it is.")
+        total *= 0.5
+    for label, hit in find_avoided(text, rubric):
+        lines.insert(0, f"Your text {label} (\"{hit}\"), which a professional leaves out; it halves the score.")
         total *= 0.5
     words, _ = words_and_sentences(text)
     too_long = rubric["criteria"].get("length", {}).get("max_words")

@@ -1,0 +1,185 @@
+"""Grade a whole class in parallel: the step nbgrader lacks (its issue #174, open since 2015).
+
+Each worker process imports nbgrader once and autogrades its share of the students through
+nbgrader's own API, so a submission costs little more than its kernel run. A submission that
+fails is recorded with its reason; it never stops the batch.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SQLITE_BUSY_TIMEOUT = 120  # seconds a writer waits for another worker's write to finish
+RETRIES = 2  # extra attempts for a submission that hit a locked database
+
+
+@dataclass
+class Outcome:
+    student: str
+    ok: bool
+    seconds: float
+    error: str = ""  # the last line of nbgrader's error, for the summary
+
+
+@dataclass
+class Summary:
+    assignment: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    repaired: dict[str, list[str]] = field(default_factory=dict)  # intake notes per student
+    review: int = 0  # cells flagged for a grader
+    seconds: float = 0.0
+
+    @property
+    def graded(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.ok]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+
+def load_config(root: Path, db_url: str | None = None):
+    """The course's nbgrader_config.py as a traitlets Config, rooted at the course folder."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    if db_url:
+        config.CourseDirectory.db_url = db_url
+    return config
+
+
+def worker_db_url(db_url: str) -> str:
+    """SQLite serialises writers; give each a long busy timeout instead of failing at once."""
+    if db_url.startswith("sqlite:") and "timeout=" not in db_url:
+        return f"{db_url}{'&' if '?' in db_url else '?'}timeout={SQLITE_BUSY_TIMEOUT}"
+    return db_url
+
+
+def scripts_on_path() -> None:
+    """nbgrader runs `alembic` by name when it opens a new gradebook: find this interpreter's copy."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
+
+
+def make_api(root: Path, db_url: str | None = None):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    scripts_on_path()
+    config = load_config(root, db_url)
+    coursedir = CourseDirectory(config=config)
+    if not db_url:
+        config.CourseDirectory.db_url = worker_db_url(coursedir.db_url)
+        coursedir = CourseDirectory(config=config)
+    return NbGraderAPI(coursedir=coursedir, config=config)
+
+
+_API = None  # one per worker process
+
+
+def _start_worker(root: str, db_url: str | None) -> None:
+    global _API
+    # Kernels inherit stderr and chatter on it; nbgrader's own log and errors come back in results.
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)
+    os.chdir(root)
+    _API = make_api(Path(root), db_url)
+
+
+def _last_line(text: str | None) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else "nbgrader reported a failure without a message"
+
+
+def _grade_one(assignment: str, student: str) -> Outcome:
+    """Autograde one submission and write its feedback (in a worker)."""
+    start = time.perf_counter()
+    for attempt in range(RETRIES + 1):
+        result = _API.autograde(assignment, student, force=True, create=True)
+        if result["success"] or "database is locked" not in (result.get("error") or ""):
+            break
+        time.sleep(1 + attempt)
+    if result["success"]:
+        feedback = _API.generate_feedback(assignment, student, force=True)
+        if not feedback["success"]:
+            return Outcome(student, True, time.perf_counter() - start,
+                           "graded, but feedback failed: " + _last_line(feedback.get("error")))
+        return Outcome(student, True, time.perf_counter() - start)
+    return Outcome(student, False, time.perf_counter() - start, _last_line(result.get("error") or result.get("log")))
+
+
+def submitted_students(root: Path, assignment: str) -> list[str]:
+    folder = root / "submitted"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
+
+
+def grade(root: Path, assignment: str, jobs: int = 2, students: Iterable[str] | None = None,
+          db_url: str | None = None, on_done: Callable[[Outcome, int, int], None] | None = None) -> Summary:
+    """Autograde and write feedback for every submission of an assignment, `jobs` at a time."""
+    todo = {assignment: list(students) if students is not None else None}
+    return grade_many(root, todo, jobs, db_url, on_done)[assignment]
+
+
+def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_url: str | None = None,
+               on_done: Callable[[Outcome, int, int], None] | None = None) -> dict[str, Summary]:
+    """Grade several assignments in one pool, so a slow submission of one overlaps work on another.
+
+    `todo` maps each assignment to its students (None: everyone in submitted/).
+    """
+    from course.author.source import CourseError, notebooks
+    from course.grade.intake import prepare
+    from course.grade.review import flags
+
+    started = time.perf_counter()
+    summaries, pairs = {}, []
+    for assignment, students in todo.items():
+        expected = [p.name for p in notebooks(root, assignment)]
+        if not expected:
+            raise CourseError(f"source/{assignment} has no notebooks; check the assignment name (see `ls source`)")
+        summaries[assignment] = Summary(assignment, repaired=prepare(root / "submitted", assignment, expected))
+        names = students if students is not None else submitted_students(root, assignment)
+        pairs += [(assignment, s) for s in names]
+    import nbgrader.apps  # noqa: F401  (imported once here; the forked workers inherit it)
+
+    # fork: the workers inherit the parent's imports instead of paying for them again
+    context = multiprocessing.get_context("fork")
+    finished = 0
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
+                             initargs=(str(root), db_url)) as pool:
+        futures = {pool.submit(_grade_one, a, s): (a, s) for a, s in pairs}
+        for future in as_completed(futures):
+            assignment, student = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a worker that died: the batch goes on
+                outcome = Outcome(student, False, 0.0, f"the grading worker stopped: {exc!r}")
+            summaries[assignment].outcomes.append(outcome)
+            finished += 1
+            if on_done:
+                on_done(outcome, finished, len(pairs))
+    for assignment, summary in summaries.items():
+        summary.outcomes.sort(key=lambda o: o.student)
+        summary.review = len(flags(root, assignment))
+        summary.seconds = time.perf_counter() - started
+    return summaries
+
+
+def collect(root: Path, assignment: str) -> str | None:
+    """Collect from the exchange when the course has one; returns what went wrong, if anything."""
+    config = load_config(root)
+    if "Exchange" not in config or not config.Exchange.get("root"):
+        return None
+    api = make_api(root)
+    result = api.collect(assignment, update=True)
+    return None if result is None or result["success"] else _last_line(result.get("error"))
