@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test build check lint clean
+.PHONY: demo test build check lint clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ demo: $(STAMP)  ## build the course and run a simulated class through nbgrader
 	$(VENV)/bin/course demo
 
 test: $(STAMP)  ## lint, unit tests, notebook execution (nbval), end-to-end nbgrader runs
-	$(VENV)/bin/ruff check --output-format=concise course tests
+	$(VENV)/bin/ruff check --output-format=concise course tests benchmarks
 	$(PY) -m pytest tests --nbval-lax --nbval-current-env source release notebooks
 
 build: $(STAMP)  ## regenerate release/ from source/ (commit the result)
@@ -24,6 +24,10 @@ build: $(STAMP)  ## regenerate release/ from source/ (commit the result)
 
 check: $(STAMP)  ## validate scenarios and answer keys
 	$(VENV)/bin/course check
+
+bench: $(STAMP)  ## benchmarks: grading throughput, notebook and import costs (minutes; not in make test)
+	$(PY) benchmarks/grading.py
+	$(PY) benchmarks/notebooks.py
 
 clean:
 	rm -rf .demo build dist *.egg-info

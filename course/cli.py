@@ -142,6 +142,33 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 1 if summary.failed else 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write grade files: nbgrader's columns, per sub-objective, or an LMS import file."""
+    from course.export.csv_export import export
+
+    root = find_course(args.course_dir)
+    gradebook = root / "gradebook.db"
+    if not args.db_url and not gradebook.is_file() and "db_url" not in (root / "nbgrader_config.py").read_text():
+        raise CourseError(f"no gradebook at {gradebook}; grade first (`course grade ASSIGNMENT`) or pass --db-url")
+    for path in export(root, args.format, args.to, args.db_url, args.assignment or None):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Figures (PNG) and tables (CSV) for graders without Jupyter: the dashboard's content."""
+    from course.export.report import load_exports, summary_table, write_report
+
+    root = find_course(args.course_dir)
+    if not (root / "gradebook.db").is_file() and "db_url" not in (root / "nbgrader_config.py").read_text():
+        raise CourseError(f"no gradebook in {root}; grade first (`course grade ASSIGNMENT`)")
+    out = Path(args.out) if args.out else root / "report"
+    for path in write_report(root, out):
+        print(f"wrote {path}")
+    print(summary_table(load_exports(out)["grades"]).to_string(index=False))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -195,6 +222,19 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-collect", action="store_true", help="grade only what is already in submitted/")
     grade.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
     grade.set_defaults(func=cmd_grade)
+    from course.export.csv_export import exporters
+
+    export = sub.add_parser("export", help="write grades.csv, per-sub-objective scores or LMS import files")
+    export.add_argument("--format", default="grades", choices=[*exporters(), "all"],
+                        help="grades (nbgrader's columns), objectives-wide, objectives-long, canvas, moodle, "
+                             "brightspace, or all")
+    export.add_argument("--to", default=None, help="file to write (a folder with --format all)")
+    export.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    export.add_argument("--db-url", default=None, help="gradebook URL (default: the course's)")
+    export.set_defaults(func=cmd_export)
+    report = sub.add_parser("report", help="write the grade dashboard's figures (PNG) and tables (CSV)")
+    report.add_argument("--out", default=None, help="folder to write (default: report/ in the course folder)")
+    report.set_defaults(func=cmd_report)
     demo = sub.add_parser("demo", help="run a simulated class through nbgrader and export CSV")
     demo.add_argument("--workdir", default=".demo", help="scratch folder (wiped first; not committed)")
     demo.set_defaults(func=cmd_demo)

@@ -104,6 +104,40 @@ def _add_students(instructor: Path) -> None:
             gb.update_or_create_student(s.id, first_name=s.first, last_name=s.last)
 
 
+# How each simulated student plays the scenarios (the log is collected with the submission).
+PLAY_STYLE = {"ada": "best", "ben": "slip-then-best", "cy": None, "dee": "random", "eli": "first", "fay": "worst"}
+SHOW = re.compile(r"""show\(\s*["']([\w.-]+)["']""")
+
+
+def _play(student: Student, folder: Path, source_nb: Path) -> None:
+    """Play every scenario the notebook shows, as this student would, writing the path log."""
+    import random
+
+    from course.play.log import log_event
+    from course.play.player import Player
+    from course.play.scenario import load_scenario
+
+    style = PLAY_STYLE.get(student.id)
+    if style is None:
+        return
+    code = "\n".join(c.source for c in nbformat.read(source_nb, as_version=4).cells if c.cell_type == "code")
+    for sid in SHOW.findall(code):
+        player = Player(load_scenario(sid), seed=7)
+        rng = random.Random(f"{student.id}/{sid}")
+        session = f"demo-{student.id}"
+        while not player.finished:
+            scores = [c.score for c in player.node.choices]
+            if style == "best" or (style == "slip-then-best" and player.steps):
+                index = scores.index(max(scores))
+            elif style in ("worst", "slip-then-best"):
+                index = scores.index(min(scores))
+            elif style == "first":
+                index = 0
+            else:
+                index = rng.randrange(len(scores))
+            log_event(folder, sid, "choice", session, player.seed, player.choose(index))
+
+
 def _exchange(action: str, config, assignment: str) -> None:
     """One exchange step (FetchAssignment, Submit...) through nbgrader's own exchange classes."""
     from nbgrader.auth import Authenticator
@@ -142,6 +176,7 @@ def _student_turn(student: Student, names: list[str], instructor: Path, work: Pa
         _exchange("FetchAssignment", config, name)
         for nb_path in notebooks(home, name, folder="."):
             _answer(nb_path, student, exercises(instructor / "source" / name / nb_path.name))
+            _play(student, nb_path.parent, instructor / "source" / name / nb_path.name)
         _exchange("Submit", config, name)
 
 

@@ -107,7 +107,7 @@ def test_csv_export_is_quoted_and_complete(demo_run):
         rows = list(csv.DictReader(fh))
     assert {r["student_id"] for r in rows} == {s.id for s in demo.CLASS}
     assert all(r["status"] == "graded" for r in rows)
-    assert csv_path.read_text().splitlines()[0].startswith('"student_id",')
+    assert csv_path.read_text().splitlines()[0].startswith('"assignment","duedate",')
 
 
 def test_feedback_is_generated_for_everyone(demo_run):

@@ -18,7 +18,8 @@ def test_formulas_are_defused_and_numbers_kept(value, shown):
 def test_commas_and_quotes_survive_a_round_trip():
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL)
-    row = ["s1", 'Smith, "Jo"', "Ann", "02-proper-language", "1.5", "7.0", "graded"]
+    row = ["02-proper-language", "", "2026-11-20 09:30:00", "s1", 'Smith, "Jo"', "Ann\nMarie", "", "1.5", "0.0",
+           "1.5", "7.0", "graded"]
     writer.writerow([safe_cell(v) for v in row])
     assert next(csv.reader(io.StringIO(buf.getvalue()))) == row
     assert len(COLUMNS) == len(row)

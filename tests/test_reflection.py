@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from course.grade.readability import flesch_reading_ease
@@ -103,3 +105,81 @@ def test_copying_a_jargon_heavy_original_scores_zero():
     r = score_reflection(heavy, IDEAS)
     assert r.fraction == 0.0 and "so it scores 0" in r.lines[0]
     assert "(more than 3)" in r.lines[0]
+
+
+RUBRIC_FOLDER = Path(__file__).parents[1] / "course" / "rubrics"
+RUBRICS = sorted(p.stem for p in RUBRIC_FOLDER.glob("*.yaml") if p.stem != "jargon")
+KNOWN_CRITERIA = {"ideas", "jargon", "readability", "length", "questions"}
+
+
+@pytest.mark.parametrize("rubric_id", RUBRICS)
+def test_every_rubric_is_well_formed(rubric_id):
+    import re
+
+    rubric = load_rubric(rubric_id)
+    assert rubric["id"] == rubric_id
+    assert set(rubric["criteria"]) <= KNOWN_CRITERIA and "ideas" in rubric["criteria"]
+    assert abs(sum(c["weight"] for c in rubric["criteria"].values()) - 1.0) < 1e-9
+    for item in rubric.get("avoid") or []:
+        assert item["label"] and (item.get("terms") or item.get("patterns"))
+        for pattern in item.get("patterns") or []:
+            re.compile(pattern)
+
+
+def test_every_shipped_key_names_a_rubric_that_exists(root):
+    from course.author.source import assignments, exercises, notebooks
+
+    used = {ex.key.get("rubric", "plain-language") for name in assignments(root) for nb in notebooks(root, name)
+            for ex in exercises(nb) if ex.key["kind"] == "reflection"}
+    assert used and used <= set(RUBRICS)
+
+
+LATE_IDEAS = [{"label": "an apology", "terms": ["sorry"]}, {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
+
+
+def _without_avoid(monkeypatch, rubric_id):
+    import course.grade.reflection as reflection
+
+    rubric = {k: v for k, v in load_rubric(rubric_id).items() if k != "avoid"}
+    monkeypatch.setattr(reflection, "load_rubric", lambda _id=rubric_id: rubric)
+
+
+def test_an_avoided_remark_halves_the_score_and_says_why(monkeypatch):
+    text = ("Good morning, Professor Ruiz. I am sorry to keep you waiting; I will have the screen working by 10:40. "
+            "Terrible election result this week, wasn't it?")
+    judged = score_reflection(text, LATE_IDEAS, "greeting")
+    assert "brings up politics or religion" in judged.lines[0] and "election" in judged.lines[0]
+    _without_avoid(monkeypatch, "greeting")
+    assert judged.fraction == pytest.approx(score_reflection(text, LATE_IDEAS, "greeting").fraction * 0.5)
+
+
+def test_advice_to_hide_who_someone_is_halves_an_attire_note(monkeypatch):
+    ideas = [{"label": "formal site", "terms": ["suit", "jacket"]}, {"label": "safe", "terms": ["closed shoes"]}]
+    note = ("Alex, wear a suit or a jacket at the bank tomorrow, with closed shoes. At the charity, smart trousers "
+            "and a neat top are fine. Ask the site contact if you are not sure what they expect. "
+            "Also cover up your tattoos and tone down that hair colour.")
+    judged = score_reflection(note, ideas, "attire-advice")
+    assert "hide or change their body" in judged.lines[0]
+    _without_avoid(monkeypatch, "attire-advice")
+    assert judged.fraction == pytest.approx(score_reflection(note, ideas, "attire-advice").fraction * 0.5)
+
+
+def test_bulleted_notes_are_a_list_not_speech():
+    bullets = "- Sorry\n- Late because of traffic\n- New time 10:20\n- Does that still work?"
+    spoken = "Sorry, I am late because of the traffic. I will be there at 10:20. Does that still work for you?"
+    assert score_reflection(bullets, LATE_IDEAS, "late-call").fraction <= 0.15
+    assert score_reflection(spoken, LATE_IDEAS, "late-call").fraction > 0.5
+
+
+def test_a_key_idea_may_be_patterns_only_but_a_bad_regex_is_refused():
+    from course.grade.keys import KeyFormatError, split_key
+
+    def cell(pattern):
+        return ("record_reflection('x', t)\n### BEGIN HIDDEN TESTS\n# course-key:\n#   exercise: x\n"
+                "#   kind: reflection\n#   objectives: [language]\n#   ideas:\n"
+                f"#     - label: a time\n#       patterns: ['{pattern}']\n### END HIDDEN TESTS\n")
+
+    _src, key = split_key(cell(r"\d+:\d\d"))
+    assert key["ideas"][0]["patterns"] == [r"\d+:\d\d"]
+    with pytest.raises(KeyFormatError, match="not a regex"):
+        split_key(cell("(unclosed"))

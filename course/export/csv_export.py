@@ -1,18 +1,21 @@
-"""A properly quoted CSV export for `nbgrader export --exporter=course.export.csv_export.QuotedCsv`.
+"""Quoted CSV exports, as nbgrader ExportPlugin classes (`nbgrader export --exporter=...`).
 
 nbgrader's own CSV joins fields with str.format (a comma in a name breaks the row) and leaves
-a name like "=HYPERLINK(...)" to be run by a spreadsheet. This one quotes every field, guards
-formulas, and sorts rows so two exports of the same gradebook are identical.
+a name like "=HYPERLINK(...)" to be run by a spreadsheet. These quote every field, defuse
+formulas, and sort rows, so two exports of the same gradebook are identical.
 """
 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 from nbgrader.plugins import ExportPlugin
 
-COLUMNS = ["student_id", "last_name", "first_name", "assignment", "score", "max_score", "status"]
+from course.export.rows import GRADE_COLUMNS, exercise_rows, grade_rows, subobjective_table
+
+COLUMNS = GRADE_COLUMNS  # kept for callers of the first version
 
 
 def safe_cell(value: object) -> str:
@@ -31,35 +34,100 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def gradebook_rows(gb: Gradebook) -> list[dict]:
-    """One row per student per assignment; a student who did not submit scores 0, 'missing'."""
-    rows = []
-    for assignment in sorted(gb.assignments, key=lambda a: a.name):
-        for student in sorted(gb.students, key=lambda s: s.id):
-            row = {
-                "student_id": student.id,
-                "last_name": student.last_name or "",
-                "first_name": student.first_name or "",
-                "assignment": assignment.name,
-                "max_score": round(assignment.max_score, 2),
-            }
-            try:
-                sub = gb.find_submission(assignment.name, student.id)
-            except MissingEntry:
-                row.update(score=0.0, status="missing")
-            else:
-                status = "needs manual grade" if sub.needs_manual_grade else "graded"
-                row.update(score=round(sub.score, 2), status=status)
-            rows.append(row)
-    return rows
+def write_csv(dest: str | Path, columns: list[str], rows: list[dict], extra_rows: list[list] = ()) -> None:
+    """Every field quoted and defused; `extra_rows` go right after the header (e.g. points possible)."""
+    with open(dest, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
+        writer.writerow([safe_cell(c) for c in columns])
+        for extra in extra_rows:
+            writer.writerow([safe_cell(v) for v in extra])
+        for row in rows:
+            writer.writerow([safe_cell(row.get(col, "")) for col in columns])
 
 
-class QuotedCsv(ExportPlugin):
+class CourseExport(ExportPlugin):
+    """Shared plumbing: the destination, the chosen students/assignments, the course folder."""
+
+    default_name = "grades.csv"
+    course_dir: Path | None = None  # set when used outside `nbgrader export`
+
+    def course_root(self) -> Path:
+        if self.course_dir is not None:
+            return Path(self.course_dir)
+        coursedir = getattr(self.parent, "coursedir", None)
+        return Path(coursedir.root if coursedir is not None and coursedir.root else ".").resolve()
+
+    def filters(self) -> dict:
+        return {"students": [str(s) for s in self.student] or None,
+                "assignments": [str(a) for a in self.assignment] or None}
+
     def export(self, gradebook: Gradebook) -> None:
-        dest = self.to or "grades.csv"
+        dest = self.to or self.default_name
         self.log.info("Exporting grades to %s", dest)
-        with open(dest, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
-            writer.writerow(COLUMNS)
-            for row in gradebook_rows(gradebook):
-                writer.writerow([safe_cell(row[col]) for col in COLUMNS])
+        self.write(gradebook, dest)
+
+    def write(self, gradebook: Gradebook, dest: str) -> None:
+        raise NotImplementedError
+
+
+class QuotedCsv(CourseExport):
+    """nbgrader's grades.csv columns (plus `status`), one row per student per assignment."""
+
+    def write(self, gradebook: Gradebook, dest: str) -> None:
+        write_csv(dest, GRADE_COLUMNS, grade_rows(gradebook, **self.filters()))
+
+
+class ObjectivesLong(CourseExport):
+    """One row per student per exercise, with the sub-objectives it assesses."""
+
+    default_name = "objectives-long.csv"
+    columns = ["student_id", "last_name", "first_name", "assignment", "notebook", "cell", "exercise", "kind",
+               "subobjectives", "score", "max_score", "status"]
+
+    def write(self, gradebook: Gradebook, dest: str) -> None:
+        write_csv(dest, self.columns, exercise_rows(gradebook, self.course_root(), **self.filters()))
+
+
+class ObjectivesWide(CourseExport):
+    """One row per student, one column per sub-objective: the percentage of its points earned."""
+
+    default_name = "objectives-wide.csv"
+
+    def write(self, gradebook: Gradebook, dest: str) -> None:
+        subs, table = subobjective_table(exercise_rows(gradebook, self.course_root(), **self.filters()))
+        write_csv(dest, ["student_id", "last_name", "first_name", *subs], table)
+
+
+def exporters() -> dict[str, type[CourseExport]]:
+    """`course export --format` names and their classes."""
+    from course.export.lms import BrightspaceCsv, CanvasCsv, MoodleCsv
+
+    return {"grades": QuotedCsv, "objectives-long": ObjectivesLong, "objectives-wide": ObjectivesWide,
+            "canvas": CanvasCsv, "moodle": MoodleCsv, "brightspace": BrightspaceCsv}
+
+
+def export(root: Path, fmt: str, to: str | Path | None = None, db_url: str | None = None,
+           assignments: list[str] | None = None) -> list[Path]:
+    """Write one format (or "all", each under its default name in `to` or the course folder)."""
+    from course.grade.batch import load_config, scripts_on_path
+
+    scripts_on_path()
+    config = load_config(root, db_url)
+    from nbgrader.coursedir import CourseDirectory
+
+    url = CourseDirectory(config=config).db_url
+    chosen = exporters() if fmt == "all" else {fmt: exporters()[fmt]}
+    written = []
+    with Gradebook(url) as gb:
+        for cls in chosen.values():
+            plugin = cls()
+            plugin.course_dir = root
+            plugin.assignment = assignments or []
+            if fmt == "all" or to is None:
+                dest = Path(to or root) / cls.default_name
+            else:
+                dest = Path(to)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            plugin.write(gb, str(dest))
+            written.append(dest)
+    return written

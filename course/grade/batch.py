@@ -100,7 +100,7 @@ def _last_line(text: str | None) -> str:
     return lines[-1] if lines else "nbgrader reported a failure without a message"
 
 
-def _grade_one(assignment: str, student: str) -> Outcome:
+def _grade_one(assignment: str, student: str, feedback: bool = True) -> Outcome:
     """Autograde one submission and write its feedback (in a worker)."""
     start = time.perf_counter()
     for attempt in range(RETRIES + 1):
@@ -109,10 +109,10 @@ def _grade_one(assignment: str, student: str) -> Outcome:
             break
         time.sleep(1 + attempt)
     if result["success"]:
-        feedback = _API.generate_feedback(assignment, student, force=True)
-        if not feedback["success"]:
+        written = _API.generate_feedback(assignment, student, force=True) if feedback else {"success": True}
+        if not written["success"]:
             return Outcome(student, True, time.perf_counter() - start,
-                           "graded, but feedback failed: " + _last_line(feedback.get("error")))
+                           "graded, but feedback failed: " + _last_line(written.get("error")))
         return Outcome(student, True, time.perf_counter() - start)
     return Outcome(student, False, time.perf_counter() - start, _last_line(result.get("error") or result.get("log")))
 
@@ -125,14 +125,16 @@ def submitted_students(root: Path, assignment: str) -> list[str]:
 
 
 def grade(root: Path, assignment: str, jobs: int = 2, students: Iterable[str] | None = None,
-          db_url: str | None = None, on_done: Callable[[Outcome, int, int], None] | None = None) -> Summary:
+          db_url: str | None = None, on_done: Callable[[Outcome, int, int], None] | None = None,
+          feedback: bool = True) -> Summary:
     """Autograde and write feedback for every submission of an assignment, `jobs` at a time."""
     todo = {assignment: list(students) if students is not None else None}
-    return grade_many(root, todo, jobs, db_url, on_done)[assignment]
+    return grade_many(root, todo, jobs, db_url, on_done, feedback)[assignment]
 
 
 def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_url: str | None = None,
-               on_done: Callable[[Outcome, int, int], None] | None = None) -> dict[str, Summary]:
+               on_done: Callable[[Outcome, int, int], None] | None = None,
+               feedback: bool = True) -> dict[str, Summary]:
     """Grade several assignments in one pool, so a slow submission of one overlaps work on another.
 
     `todo` maps each assignment to its students (None: everyone in submitted/).
@@ -157,7 +159,7 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
     finished = 0
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
                              initargs=(str(root), db_url)) as pool:
-        futures = {pool.submit(_grade_one, a, s): (a, s) for a, s in pairs}
+        futures = {pool.submit(_grade_one, a, s, feedback): (a, s) for a, s in pairs}
         for future in as_completed(futures):
             assignment, student = futures[future]
             try:
