@@ -31,12 +31,13 @@ def main() -> None:
         serial_course = synthetic_class(Path(tmp) / "serial", ASSIGNMENT, args.size)
         parallel_course = Path(tmp) / "parallel" / "course"
         shutil.copytree(serial_course, parallel_course)
-        floor = kernel_floor()
+        before = kernel_floor(repeat=5)
         serial = timed(lambda: nbgrader("autograde", ASSIGNMENT, "--create", "--force", cwd=serial_course))
         summary = {}
         parallel = timed(lambda: summary.setdefault(
             "s", batch.grade(parallel_course, ASSIGNMENT, jobs=args.jobs, feedback=False)))  # autograde to autograde
         graded = len(summary["s"].graded)
+        floor = min(before, kernel_floor(repeat=5))  # the least of two measurements: a floor, not a mean
     per_serial, per_parallel = serial / args.size, parallel / args.size
     print(f"cores: {os.cpu_count()}, submissions: {args.size} ({graded} graded by course grade), jobs: {args.jobs}")
     print(f"kernel floor (empty notebook, in-process):      {floor:6.2f} s")

@@ -33,6 +33,12 @@ class AnswerNotReady(Exception):
         return [f"✖ Exercise {self.exercise!r} is not finished yet:", *(f"  - {p}" for p in self.problems)]
 
 
+# Set by the grading kernel's preload (course.grade.config): there the answer is scored outside the
+# kernel and the cell's output replaced, so the formative criteria (readability loads NLTK, ~0.7 s)
+# would be computed for nobody.
+GRADING = False
+
+
 def _show(exercise: str, kind: str, answer: Any, lines: list[str]) -> None:
     from IPython.display import display
 
@@ -58,6 +64,8 @@ def record_reflection(exercise: str, answer: Any, rubric: str = "plain-language"
     text, problems = clean_text(answer)
     if text is None:
         lines = problems
+    elif GRADING:
+        lines = ["Recorded for grading."]
     else:
         spec = load_rubric(rubric)
         lines = describe(open_criteria(text, spec), spec)

@@ -33,3 +33,15 @@ def test_an_empty_or_non_text_reflection_is_refused(shown, answer):
     with pytest.raises(exercise.AnswerNotReady, match="ex"):
         exercise.record_reflection("ex", answer)
     assert MIME in shown[0]
+
+
+def test_the_grading_kernel_records_without_computing_formative_feedback(shown, monkeypatch):
+    """Autograde scores outside the kernel and replaces the output, so the kernel skips the criteria."""
+    import course.exercise as exercise
+    from course.grade.config import KERNEL_PRELOAD
+
+    assert "course.exercise.GRADING = True" in KERNEL_PRELOAD
+    monkeypatch.setattr(exercise, "GRADING", True)
+    monkeypatch.setattr(exercise, "open_criteria", lambda *a: pytest.fail("criteria computed in the grading kernel"))
+    exercise.record_reflection("x", "I am sorry, I will be there at 10:20 because of the traffic.")
+    assert shown[-1]["text/plain"].startswith("- Recorded for grading.")
