@@ -31,10 +31,14 @@ def _swap_first_two(ex: Exercise) -> str:
     return f"{ex.variable} = {order!r}\n"
 
 
+# a sentence ends at . ! or ?, but not after a title such as "Mrs." before a name
+SENTENCE_END = re.compile(r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(?<=[.!?])\s+")
+
+
 def _first_sentences(ex: Exercise, n: int = 2) -> str:
     texts = re.findall(r'"""(.*?)"""', ex.solution, re.DOTALL)
     text = texts[-1] if texts else ""  # the last string is the model answer, not the stub
-    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    sentences = SENTENCE_END.split(text.strip())
     return f'{ex.variable} = """{" ".join(sentences[:n])}"""\n'
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from course import yaml_text
 
 
 @dataclass(frozen=True)
@@ -102,4 +102,4 @@ def parse_outline(data: dict) -> Outline:
 def load_outline() -> Outline:
     """The outline shipped with the package (course/objectives.yaml)."""
     text = resources.files("course").joinpath("objectives.yaml").read_text(encoding="utf-8")
-    return parse_outline(yaml.safe_load(text))
+    return parse_outline(yaml_text.load(text))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import os
 import shutil
 import sqlite3
 
@@ -10,6 +12,7 @@ import pytest
 
 from course.cli import main
 from course.demo import CLASS
+from course.grade import batch
 
 ASSIGNMENT = "02-proper-language"
 COPIES = 2  # each demo student's submission twice more: 18 submissions for 4 workers
@@ -74,24 +77,77 @@ def test_feedback_and_export_are_written(graded):
     assert len(rows) == len(CLASS) * (COPIES + 1) + 1
 
 
-def test_a_submission_that_breaks_nbgrader_is_reported_and_the_batch_goes_on(demo_run, tmp_path, capsys):
+KILL_WORKER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)  # the grading worker\n"
+
+
+def _replace_answers(notebook, source: str) -> None:
+    nb = json.loads(notebook.read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("solution"):
+            cell["source"] = source
+    notebook.write_text(json.dumps(nb))
+
+
+@pytest.fixture(scope="module")
+def broken_batch(demo_run, tmp_path_factory):
+    """The demo class with submissions that stop nbgrader or its worker, graded in one batch."""
+    instructor, _csv = demo_run
+    course = tmp_path_factory.mktemp("broken") / "course"
+    shutil.copytree(instructor, course, ignore=shutil.ignore_patterns("autograded", "feedback"))
+    sub = course / "submitted"
+    ada = sub / "ada" / ASSIGNMENT  # perfect work, with two things that abort nbgrader before any hook
+    os.symlink("/nonexistent/notes.txt", ada / "notes.txt")
+    (ada / "timestamp.txt").write_text("yesterday-ish")
+    shutil.rmtree(sub / "ben" / ASSIGNMENT)
+    (sub / "ben" / ASSIGNMENT).mkdir()
+    (sub / "ben" / ASSIGNMENT / "proper-language.ipynb").write_text("{ not json")
+    (sub / "cy" / ASSIGNMENT / "proper-language.ipynb").unlink()
+    (sub / "cy" / ASSIGNMENT / "proper-language.ipynb").mkdir()  # a folder named like the notebook
+    _replace_answers(sub / "dee" / ASSIGNMENT / "proper-language.ipynb", KILL_WORKER)
+    code = main(["--course-dir", str(course), "grade", ASSIGNMENT, "--jobs", "2", "--no-collect"])
+    return instructor, course, code
+
+
+def test_broken_submissions_are_graded_as_broken_and_the_batch_goes_on(broken_batch):
+    instructor, course, code = broken_batch
+    assert code == 1  # dee's submission killed its worker twice: reported, not graded
+    serial, scores = _scores(instructor / "gradebook.db"), _scores(course / "gradebook.db")
+    assert scores["ada"] == serial["ada"]  # the link and the timestamp were set aside; the work scores in full
+    assert set(scores["ben"].values()) == {0.0} and set(scores["cy"].values()) == {0.0}
+    for student in ("eli", "fay"):  # graded beside a submission that killed its worker
+        assert scores[student] == serial[student], student
+    ada = course / "submitted" / "ada" / ASSIGNMENT
+    assert (ada / "timestamp.txt.unreadable").read_text() == "yesterday-ish"
+    assert "/nonexistent/notes.txt" in (ada / "notes.txt.symlink.txt").read_text()
+    assert (course / "submitted" / "cy" / ASSIGNMENT / "proper-language.ipynb.unreadable").is_dir()
+    with open(course / "grades.csv", newline="") as fh:  # everyone is in the export, dee included
+        assert {r["student_id"] for r in csv.DictReader(fh) if r["assignment"] == ASSIGNMENT} == {s.id for s in CLASS}
+
+
+def test_the_summary_names_each_failure_and_repair(demo_run, tmp_path, capsys):
     instructor, _csv = demo_run
     course = tmp_path / "course"
     shutil.copytree(instructor, course, ignore=shutil.ignore_patterns("autograded", "feedback"))
-    # A score above the cell's points makes nbgrader itself abort that student's autograde.
-    bad = course / "submitted" / "ada" / ASSIGNMENT / "proper-language.ipynb"
-    bad.write_text(bad.read_text().replace('"points": 3', '"points": 3, "extra": 1'))
-    shutil.rmtree(course / "submitted" / "ben")
-    (course / "submitted" / "ben" / ASSIGNMENT).mkdir(parents=True)
-    (course / "submitted" / "ben" / ASSIGNMENT / "proper-language.ipynb").write_text("{ not json")
+    _replace_answers(course / "submitted" / "dee" / ASSIGNMENT / "proper-language.ipynb", KILL_WORKER)
+    (course / "submitted" / "ben" / ASSIGNMENT / "timestamp.txt").write_text("not a time")
     code = main(["--course-dir", str(course), "grade", ASSIGNMENT, "--jobs", "2", "--no-collect", "--no-export"])
     out = capsys.readouterr().out
-    assert f"{ASSIGNMENT}: {len(CLASS)} graded" in out or "failed" in out
-    scores = _scores(course / "gradebook.db")
-    assert set(scores) == {s.id for s in CLASS}
-    assert set(scores["ben"].values()) == {0.0}  # unreadable: repaired into a placeholder, graded 0
-    assert "repaired ben" in out
-    assert code in (0, 1)
+    assert code == 1  # a failure is reported in the exit status
+    assert f"{ASSIGNMENT}: {len(CLASS) - 1} graded, 1 failed" in out
+    assert "failed dee: grading it stopped the grading worker process twice" in out
+    assert "repaired ben: timestamp.txt: unreadable" in out and "check lateness by hand" in out
+
+
+def test_a_failure_is_reported_by_its_cause_not_nbgrader_s_closing_line(demo_run, tmp_path):
+    """Straight through nbgrader (no intake): the reason is the exception that stopped it."""
+    instructor, _csv = demo_run
+    course = tmp_path / "course"
+    shutil.copytree(instructor, course, ignore=shutil.ignore_patterns("autograded", "feedback"))
+    os.symlink("/nonexistent/notes.txt", course / "submitted" / "ada" / ASSIGNMENT / "notes.txt")
+    result = batch.make_api(course).autograde(ASSIGNMENT, "ada", force=True, create=True)
+    assert not result["success"]
+    reason = batch.failure_reason(result)
+    assert reason.startswith("FileNotFoundError:") and "notes.txt" in reason, reason
 
 
 def test_an_unknown_assignment_names_the_problem(demo_run, capsys):

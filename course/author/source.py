@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
 
 from course.grade.keys import split_key
 
@@ -63,20 +62,36 @@ def assigned_name(code: str) -> str | None:
     return names[-1] if names else None
 
 
+def read_cells(nb_path: Path) -> list[dict]:
+    """A notebook's cells as plain dicts with `source` joined into one string.
+
+    Plain JSON on purpose: importing nbformat costs about 2 s (its schema checker loads an IRI
+    grammar), which every `course` command and the course map would otherwise pay.
+    """
+    try:
+        cells = json.loads(Path(nb_path).read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CourseError(f"{nb_path}: not a readable notebook ({exc}); open it in Jupyter and save it again") from None
+    for cell in cells:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+        cell.setdefault("metadata", {})
+    return cells
+
+
 def exercises(nb_path: Path) -> list[Exercise]:
     """Pair each keyed test cell with the answer cell whose variable it records."""
-    nb = nbformat.read(nb_path, as_version=4)
     answers: dict[str, tuple[str, str]] = {}
     found = []
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and cell.cell_type == "code":
-            code = reveal_solution(cell.source)
+    for cell in read_cells(nb_path):
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution") and cell.get("cell_type") == "code":
+            code = reveal_solution(cell["source"])
             name = assigned_name(code)
             if name:
                 answers[name] = (meta["grade_id"], code)
-        elif meta.get("grade") and cell.cell_type == "code":
-            _src, key = split_key(cell.source)
+        elif meta.get("grade") and cell.get("cell_type") == "code":
+            _src, key = split_key(cell["source"])
             if key is None:
                 continue
             used = [n for n in answers if re.search(rf"\b{re.escape(n)}\b", _src)]

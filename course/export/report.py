@@ -39,18 +39,22 @@ def load_logs(root: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["student_id", "assignment", "scenario", "session", "node", "choice", "score"])
 
 
-def score_distribution(grades: pd.DataFrame):
-    """One histogram of percentage scores per assignment (missing work counts as 0)."""
-    names = sorted(grades["assignment"].unique())
-    fig, axes = plt.subplots(1, max(1, len(names)), figsize=(3 * max(1, len(names)), 2.8), sharey=True,
-                             squeeze=False)
-    for ax, name in zip(axes[0], names, strict=False):
+def score_distribution(grades: pd.DataFrame, columns: int = 4):
+    """One histogram of percentage scores per assignment (missing work counts as 0), in rows of four."""
+    names = sorted(grades["assignment"].unique()) or ["(no assignments)"]
+    cols = min(columns, len(names))
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3 * cols, 2.4 * rows + 0.6), sharey=True, squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax, name in zip(axes.flat, names, strict=False):
         part = grades[grades["assignment"] == name]
         pct = 100 * part["score"].astype(float) / part["max_score"].astype(float).where(lambda s: s > 0)
         ax.hist(pct.fillna(0), bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], color="#3b6ea5", edgecolor="white")
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("score (%)")
-    axes[0][0].set_ylabel("students")
+    for row in axes:
+        row[0].set_ylabel("students")
     fig.suptitle("Score distribution per assignment")
     fig.tight_layout()
     return fig
@@ -91,18 +95,29 @@ def item_statistics(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def item_figure(items: pd.DataFrame):
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.scatter(items["difficulty"], items["discrimination"].astype(float), color="#3b6ea5")
-    for _, row in items.iterrows():
-        if pd.notna(row["discrimination"]):
-            ax.annotate(row["exercise"], (row["difficulty"], row["discrimination"]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+    """Difficulty against discrimination; points are numbered and the key beside the plot names them,
+    so labels never overlap however the exercises cluster."""
+    shown = items.dropna(subset=["discrimination"]).sort_values(["assignment", "exercise"]).reset_index(drop=True)
+    fig, (ax, key) = plt.subplots(1, 2, figsize=(9, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+    ax.scatter(shown["difficulty"], shown["discrimination"].astype(float), color="#3b6ea5", s=60)
+    spots: dict[tuple[float, float], list[str]] = {}
+    for number, row in enumerate(shown.itertuples(), start=1):
+        spots.setdefault((row.difficulty, float(row.discrimination)), []).append(str(number))
+    for (difficulty, discrimination), numbers in spots.items():  # exercises on one spot share a label
+        ax.annotate(",".join(numbers), (difficulty, discrimination), fontsize=8, xytext=(5, 3),
+                    textcoords="offset points")
     ax.axhline(0.2, color="grey", linestyle="--", linewidth=0.8)
     ax.set_xlim(0, 1.05)
     ax.set_xlabel("difficulty (mean share of points; lower is harder)")
     ax.set_ylabel("discrimination (item-rest correlation)")
-    ax.set_title("Exercises: below the dashed line, an item tells strong and weak students apart poorly")
-    ax.title.set_fontsize(9)
+    ax.set_title("Below the dashed line, an exercise tells strong and weak students apart poorly", fontsize=9)
+    key.axis("off")
+    lines = [f"{n:>2}. {row.exercise}" for n, row in enumerate(shown.itertuples(), start=1)]
+    left_out = len(items) - len(shown)
+    if left_out:
+        lines.append(f"({left_out} not plotted: every student scored the same)")
+    key.text(0, 1, "\n".join(lines) or "no exercise has enough scores yet", va="top", fontsize=8, family="monospace",
+             transform=key.transAxes)
     fig.tight_layout()
     return fig
 
@@ -127,12 +142,21 @@ def poor_choices(logs: pd.DataFrame, top: int = 3) -> pd.DataFrame:
     return counts
 
 
+def _short(text: str, width: int = 50) -> str:
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
 def poor_choice_figure(choices: pd.DataFrame):
-    fig, ax = plt.subplots(figsize=(7, 0.45 * max(1, len(choices)) + 1.2))
-    labels = [f"{r.scenario} / {r.node} #{int(r.choice) + 1}" for r in choices.itertuples()]
+    """Bars labelled with the scenario and the words of the weak choice, so the trap is readable."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(11, 0.45 * max(1, len(choices)) + 1.2))
+    labels = [f"{r.scenario}: {_short(r.choice_text)}" for r in choices.itertuples()]
     ax.barh(range(len(choices)), choices["times"], color="#c0504d")
     ax.set_yticks(range(len(choices)), labels, fontsize=7)
     ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("times taken")
     ax.set_title("Most-taken weak choices per scenario")
     fig.tight_layout()
@@ -173,7 +197,7 @@ def write_report(root: Path, out: Path) -> list[Path]:
 
     def save(fig, name: str) -> None:
         path = out / name
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight")  # long labels are never cut off
         plt.close(fig)
         written.append(path)
 

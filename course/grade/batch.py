@@ -2,17 +2,22 @@
 
 Each worker process imports nbgrader once and autogrades its share of the students through
 nbgrader's own API, so a submission costs little more than its kernel run. A submission that
-fails is recorded with its reason; it never stops the batch.
+fails is recorded with its reason; it never stops the batch. Student code runs in kernels that
+are children of a worker, so it can kill that worker: the pool is then rebuilt, and the
+submissions that were in flight are graded again one at a time, which names the one that did it.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +93,7 @@ _API = None  # one per worker process
 
 def _start_worker(root: str, db_url: str | None) -> None:
     global _API
+    os.setsid()  # a kernel that kills its process group takes this worker with it, not `course grade`
     # Kernels inherit stderr and chatter on it; nbgrader's own log and errors come back in results.
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 2)
@@ -98,6 +104,19 @@ def _start_worker(root: str, db_url: str | None) -> None:
 def _last_line(text: str | None) -> str:
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     return lines[-1] if lines else "nbgrader reported a failure without a message"
+
+
+_EXCEPTION = re.compile(r"^(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit)): ?(.*)$")
+
+
+def failure_reason(result: dict) -> str:
+    """The first exception in nbgrader's log for this student, not its closing "see the traceback"."""
+    for text in (result.get("log"), result.get("error")):
+        for line in (text or "").splitlines():
+            found = _EXCEPTION.match(line.strip())
+            if found and found.group(1) != "NbGraderException":
+                return f"{found.group(1)}: {found.group(2)}"[:300]
+    return _last_line(result.get("error") or result.get("log"))
 
 
 def _grade_one(assignment: str, student: str, feedback: bool = True) -> Outcome:
@@ -114,7 +133,39 @@ def _grade_one(assignment: str, student: str, feedback: bool = True) -> Outcome:
             return Outcome(student, True, time.perf_counter() - start,
                            "graded, but feedback failed: " + _last_line(written.get("error")))
         return Outcome(student, True, time.perf_counter() - start)
-    return Outcome(student, False, time.perf_counter() - start, _last_line(result.get("error") or result.get("log")))
+    return Outcome(student, False, time.perf_counter() - start, failure_reason(result))
+
+
+KILLED_WORKER = ("grading it stopped the grading worker process twice (its code kills the process that runs "
+                 "it); it has no grade: look at it by hand")
+
+
+def _run_pool(queue: deque, jobs: int, root: Path, db_url: str | None, feedback: bool,
+              record: Callable[[str, Outcome], None]) -> list[tuple[str, str]]:
+    """Grade from `queue` with at most `jobs` in flight; on a dead worker, return the ones in flight.
+
+    Keeping no more in flight than there are workers means that, when one dies, every submission
+    that could have killed it is known; the rest stay in the queue for a fresh pool.
+    """
+    # fork: the workers inherit the parent's imports instead of paying for them again
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
+                             initargs=(str(root), db_url)) as pool:
+        running: dict = {}
+        while queue or running:
+            while queue and len(running) < max(1, jobs):
+                assignment, student = queue.popleft()
+                running[pool.submit(_grade_one, assignment, student, feedback)] = (assignment, student)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                assignment, student = running.pop(future)
+                try:
+                    record(assignment, future.result())
+                except BrokenProcessPool:
+                    return [(assignment, student)] + list(running.values())
+                except Exception as exc:  # an error nbgrader raised instead of reporting
+                    record(assignment, Outcome(student, False, 0.0, f"grading raised {exc!r}"[:300]))
+    return []
 
 
 def submitted_students(root: Path, assignment: str) -> list[str]:
@@ -154,22 +205,21 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
         pairs += [(assignment, s) for s in names]
     import nbgrader.apps  # noqa: F401  (imported once here; the forked workers inherit it)
 
-    # fork: the workers inherit the parent's imports instead of paying for them again
-    context = multiprocessing.get_context("fork")
     finished = 0
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
-                             initargs=(str(root), db_url)) as pool:
-        futures = {pool.submit(_grade_one, a, s, feedback): (a, s) for a, s in pairs}
-        for future in as_completed(futures):
-            assignment, student = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # a worker that died: the batch goes on
-                outcome = Outcome(student, False, 0.0, f"the grading worker stopped: {exc!r}")
-            summaries[assignment].outcomes.append(outcome)
-            finished += 1
-            if on_done:
-                on_done(outcome, finished, len(pairs))
+
+    def record(assignment: str, outcome: Outcome) -> None:
+        nonlocal finished
+        summaries[assignment].outcomes.append(outcome)
+        finished += 1
+        if on_done:
+            on_done(outcome, finished, len(pairs))
+
+    queue = deque(pairs)
+    while queue:
+        suspects = _run_pool(queue, jobs, root, db_url, feedback, record)
+        for assignment, student in suspects:  # one at a time: a second death names the culprit
+            if _run_pool(deque([(assignment, student)]), 1, root, db_url, feedback, record):
+                record(assignment, Outcome(student, False, 0.0, KILLED_WORKER))
     for assignment, summary in summaries.items():
         summary.outcomes.sort(key=lambda o: o.student)
         summary.review = len(flags(root, assignment))

@@ -6,12 +6,18 @@ feedback. Intake moves an unreadable notebook aside (kept as NAME.ipynb.unreadab
 blank notebook in its place whose first cell says what happened; RestoreCells then rebuilds the
 assignment's cells in it, so the student is graded (0 for what is missing) and gets feedback.
 
+Intake also clears what stops nbgrader before any hook runs: a symbolic link in the folder
+(nbgrader copies through it, and a dangling one aborts the copy) becomes a note naming its
+target; a folder where the notebook should be is set aside; a `timestamp.txt` nbgrader cannot
+parse is set aside, so the work is graded with lateness left to the grader.
+
 It runs as nbgrader's pre-convert hook for every notebook nbgrader found, and as
-`course intake ASSIGNMENT` for folders nbgrader cannot see (no notebook at all).
+`course intake ASSIGNMENT` (and inside `course grade`) for what nbgrader cannot see or open.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nbformat
@@ -54,16 +60,61 @@ def repair_notebook(path: Path) -> str | None:
     return reason
 
 
+def replace_links(folder: Path) -> list[str]:
+    """Swap every symbolic link under `folder` for a small note that names its target."""
+    notes = []
+    for dirpath, dirnames, filenames in os.walk(folder):  # does not follow links to folders
+        for name in sorted(dirnames + filenames):
+            link = Path(dirpath) / name
+            if not link.is_symlink():
+                continue
+            target = os.readlink(link)
+            link.unlink()
+            note = link.with_name(name + ".symlink.txt")
+            note.write_text(f"This was a symbolic link to {target}; links are not followed when grading.\n")
+            notes.append(f"{link.relative_to(folder)}: a symbolic link to {target}, replaced by {note.name}")
+        dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+    return notes
+
+
+def unreadable_timestamp(folder: Path) -> str | None:
+    """Set aside a timestamp.txt that nbgrader cannot parse (it would abort this student's autograde)."""
+    from nbgrader.utils import parse_utc
+
+    path = folder / "timestamp.txt"
+    if not path.is_file():
+        return None
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8").strip()
+        if text:  # nbgrader reads an empty file as "no time" and carries on
+            parse_utc(text)
+        return None
+    except Exception:  # undecodable bytes or dateutil's errors: nbgrader would stop here
+        path.replace(path.with_name("timestamp.txt" + UNREADABLE))
+        return (f"timestamp.txt: unreadable ({raw[:60]!r}), kept as timestamp.txt{UNREADABLE}; "
+                "graded without a submission time, so check lateness by hand")
+
+
 def prepare(submitted: Path, assignment: str, expected: list[str]) -> dict[str, list[str]]:
     """Check every student's folder for an assignment; returns {student: [what was done]}."""
     done: dict[str, list[str]] = {}
     for folder in sorted(submitted.glob(f"*/{assignment}")):
-        if not folder.is_dir():
+        if folder.is_symlink() or not folder.is_dir():
             continue
-        notes = []
+        notes = replace_links(folder)
+        stamp = unreadable_timestamp(folder)
+        if stamp:
+            notes.append(stamp)
         for name in expected:
             path = folder / name
-            if path.is_file():
+            if path.exists() and not path.is_file():  # a folder (or a device) where the notebook should be
+                kept = path.with_name(name + UNREADABLE)
+                path.replace(kept)
+                nbformat.write(placeholder(name, f"{name} was not a file; what was handed in is kept as "
+                                                 f"{kept.name}"), path)
+                notes.append(f"{name}: not a file, kept as {kept.name}, blank placeholder added")
+            elif path.is_file():
                 reason = repair_notebook(path)
                 if reason:
                     notes.append(f"{name}: unreadable ({reason}), kept as {name}{UNREADABLE}")

@@ -14,10 +14,11 @@ before the kernel starts, and `ScoreAnswers` reads it from the gradebook's copy 
 
 from __future__ import annotations
 
+import copy
 import re
+from functools import lru_cache
 
-import yaml
-
+from course import yaml_text
 from course.outline import load_outline
 
 MARK = "course-key"
@@ -33,13 +34,19 @@ class KeyFormatError(ValueError):
 
 
 def _parse(body: str) -> dict | None:
+    """The key in a hidden-test block (a fresh copy: callers may change it), or None."""
+    return copy.deepcopy(_parse_cached(body))
+
+
+@lru_cache(maxsize=256)
+def _parse_cached(body: str) -> dict | None:
     lines = body.splitlines()
     if not any(line.lstrip().startswith(f"# {MARK}:") for line in lines):
         return None
     text = "\n".join(re.sub(r"^\s*# ?", "", line) for line in lines if line.strip())
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = yaml_text.load(text)
+    except yaml_text.YAMLError as exc:
         raise KeyFormatError(f"the {MARK} block is not valid YAML: {exc}") from None
     key = data.get(MARK) if isinstance(data, dict) else None
     if not isinstance(key, dict):

@@ -8,8 +8,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from course import yaml_text
 from course.grade.readability import flesch_reading_ease
 from course.grade.result import NOT_ANSWERED, Result, type_name
 
@@ -113,14 +112,14 @@ def copied_share(text: str, reference: str) -> float:
 @cache
 def load_rubric(rubric_id: str = "plain-language") -> dict:
     text = resources.files("course").joinpath("rubrics", f"{rubric_id}.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return yaml_text.load(text)
 
 
 @lru_cache(maxsize=1)
 def jargon_terms() -> dict[str, list[str]]:
     """Acronyms, jargon and slang to flag, by kind (course/rubrics/jargon.yaml)."""
     text = resources.files("course").joinpath("rubrics", "jargon.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = yaml_text.load(text)
     return {kind: [str(t).lower() for t in data.get(kind) or []] for kind in ("acronyms", "jargon", "slang")}
 
 

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from course import yaml_text
 from course.outline import Outline, load_outline
 
 MIN_SCORE, MAX_SCORE = 0, 2
@@ -254,10 +253,10 @@ def parse_scenario(raw: object, origin: str = "<scenario>", outline: Outline | N
 def load_scenario_file(path: str | Path) -> Scenario:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_text.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError(str(path), ["no such scenario file"]) from None
-    except yaml.YAMLError as exc:
+    except yaml_text.YAMLError as exc:
         raise ScenarioError(str(path), [f"not valid YAML ({exc})"]) from None
     return parse_scenario(raw, str(path))
 
