@@ -129,7 +129,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
         if outcome.error:
             print(f"  {outcome.student}: {outcome.error}")
     if summary.review:
-        print(f"  see the flagged cells with `course review {args.assignment}`")
+        where = "" if root == Path.cwd().resolve() else f"--course-dir {root} "
+        print(f"  see the flagged cells with `course {where}review {args.assignment}`")
     if not args.no_export:
         from course.author.nbgrader_run import nbgrader
 
