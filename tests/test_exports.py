@@ -120,3 +120,18 @@ def test_export_without_a_gradebook_says_what_to_do(tmp_path, root, capsys):
     (tmp_path / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text())
     assert main(["--course-dir", str(tmp_path), "export"]) == 1
     assert "no gradebook" in capsys.readouterr().err
+
+
+def test_work_handed_in_but_not_graded_is_not_called_missing(tmp_path, root):
+    from course.export.rows import NOT_GRADED, grade_rows
+
+    build_gradebook(tmp_path / "gradebook.db")
+    (tmp_path / "submitted" / "s3" / "04-listening").mkdir(parents=True)  # collected, never graded
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        rows = {(r["student_id"], r["assignment"]): r["status"] for r in grade_rows(gb, root=tmp_path)}
+        without_folder = {(r["student_id"], r["assignment"]): r["status"] for r in grade_rows(gb)}
+    assert rows[("s3", "04-listening")] == NOT_GRADED and rows[("s3", "02-proper-language")] == "missing"
+    assert without_folder[("s3", "04-listening")] == "missing"
+    assert rows[("s1", "04-listening")] == "graded"

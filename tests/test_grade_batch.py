@@ -104,6 +104,10 @@ def broken_batch(demo_run, tmp_path_factory):
     (sub / "cy" / ASSIGNMENT / "proper-language.ipynb").unlink()
     (sub / "cy" / ASSIGNMENT / "proper-language.ipynb").mkdir()  # a folder named like the notebook
     _replace_answers(sub / "dee" / ASSIGNMENT / "proper-language.ipynb", KILL_WORKER)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # dee has never been graded
+        gb.remove_submission(ASSIGNMENT, "dee")
     code = main(["--course-dir", str(course), "grade", ASSIGNMENT, "--jobs", "2", "--no-collect"])
     return instructor, course, code
 
@@ -121,7 +125,11 @@ def test_broken_submissions_are_graded_as_broken_and_the_batch_goes_on(broken_ba
     assert "/nonexistent/notes.txt" in (ada / "notes.txt.symlink.txt").read_text()
     assert (course / "submitted" / "cy" / ASSIGNMENT / "proper-language.ipynb.unreadable").is_dir()
     with open(course / "grades.csv", newline="") as fh:  # everyone is in the export, dee included
-        assert {r["student_id"] for r in csv.DictReader(fh) if r["assignment"] == ASSIGNMENT} == {s.id for s in CLASS}
+        rows = {r["student_id"]: r for r in csv.DictReader(fh) if r["assignment"] == ASSIGNMENT}
+    assert set(rows) == {s.id for s in CLASS}
+    assert set(scores["dee"].values()) <= {None, 0.0}  # nbgrader's empty rows from before the worker died
+    assert rows["dee"]["status"] == "submitted, not graded"  # not "graded" or "missing": dee handed in
+    assert rows["dee"]["score"] == "0.0" and rows["ada"]["status"] == "graded"
 
 
 def test_the_summary_names_each_failure_and_repair(demo_run, tmp_path, capsys):

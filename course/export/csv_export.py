@@ -74,7 +74,7 @@ class QuotedCsv(CourseExport):
     """nbgrader's grades.csv columns (plus `status`), one row per student per assignment."""
 
     def write(self, gradebook: Gradebook, dest: str) -> None:
-        write_csv(dest, GRADE_COLUMNS, grade_rows(gradebook, **self.filters()))
+        write_csv(dest, GRADE_COLUMNS, grade_rows(gradebook, **self.filters(), root=self.course_root()))
 
 
 class ObjectivesLong(CourseExport):

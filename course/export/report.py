@@ -12,6 +12,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt  # no GUI needed: figures are saved or shown inline, never plt.show()
 import pandas as pd
 
+from course.export.rows import NOT_GRADED
 from course.play.log import LOG_NAME, read_log
 
 
@@ -80,7 +81,7 @@ def mastery_heatmap(wide: pd.DataFrame):
 def item_statistics(long: pd.DataFrame) -> pd.DataFrame:
     """Per exercise: difficulty (mean share of points; low = hard) and discrimination (how well the
     item separates strong from weak students: the correlation of its score with the rest of the total)."""
-    graded = long[long["status"] != "missing"].copy()
+    graded = long[long["status"] == "graded"].copy()  # missing or ungraded work is not an answer to the item
     graded["share"] = graded["score"].astype(float) / graded["max_score"].astype(float)
     totals = graded.groupby("student_id")["score"].sum()
     rows = []
@@ -170,6 +171,7 @@ def summary_table(grades: pd.DataFrame) -> pd.DataFrame:
     out = g.groupby("assignment").agg(students=("student_id", "size"),
                                       submitted=("status", lambda s: int((s != "missing").sum())),
                                       mean_pct=("pct", "mean"), median_pct=("pct", "median"))
+    out["not_graded"] = g.groupby("assignment")["status"].agg(lambda s: int((s == NOT_GRADED).sum()))
     out["missing"] = out["students"] - out["submitted"]
     return out.round(1).reset_index()
 

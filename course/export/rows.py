@@ -24,8 +24,28 @@ def _chosen(items, names: list[str] | None, attr: str):
     return sorted((i for i in items if not names or getattr(i, attr) in names), key=lambda i: getattr(i, attr))
 
 
-def grade_rows(gb: Gradebook, students: list[str] | None = None, assignments: list[str] | None = None) -> list[dict]:
-    """nbgrader's export columns; a student with no submission scores 0 with status 'missing'."""
+NOT_GRADED = "submitted, not graded"
+
+
+def never_scored(sub) -> bool:
+    """True when no cell of a submission has a score: its autograde stopped before writing any
+    (a killed worker leaves the rows nbgrader made at the start, all empty)."""
+    grades = [g for nb in sub.notebooks for g in nb.grades]
+    return bool(grades) and all(g.auto_score is None and g.manual_score is None for g in grades)
+
+
+def ungraded_status(root: Path | None, assignment: str, student: str) -> str:
+    """For a student with no grade: 'missing', or NOT_GRADED when work sits in submitted/ (grading
+    failed, or has not run yet), so a grader does not read a failed grade as work never handed in."""
+    if root is not None and (Path(root) / "submitted" / student / assignment).is_dir():
+        return NOT_GRADED
+    return "missing"
+
+
+def grade_rows(gb: Gradebook, students: list[str] | None = None, assignments: list[str] | None = None,
+               root: Path | None = None) -> list[dict]:
+    """nbgrader's export columns; a student with no grade scores 0 with status 'missing' (or
+    'submitted, not graded' when `root` is given and their work is in its submitted/ folder)."""
     rows = []
     for assignment in _chosen(gb.assignments, assignments, "name"):
         for student in _chosen(gb.students, students, "id"):
@@ -35,12 +55,14 @@ def grade_rows(gb: Gradebook, students: list[str] | None = None, assignments: li
             try:
                 sub = gb.find_submission(assignment.name, student.id)
             except MissingEntry:
-                row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0, status="missing")
+                row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0,
+                           status=ungraded_status(root, assignment.name, student.id))
             else:
                 penalty = _num(sub.late_submission_penalty)
                 row.update(timestamp=sub.timestamp or "", raw_score=_num(sub.score),
                            late_submission_penalty=penalty, score=_num(max(0.0, (sub.score or 0.0) - penalty)),
-                           status="needs manual grade" if sub.needs_manual_grade else "graded")
+                           status=NOT_GRADED if never_scored(sub) else
+                           "needs manual grade" if sub.needs_manual_grade else "graded")
             rows.append(row)
     return rows
 
@@ -77,9 +99,9 @@ def exercise_rows(gb: Gradebook, root: Path, students: list[str] | None = None,
             try:
                 sub = gb.find_submission(assignment.name, student.id)
                 scores = {(nb.name, g.name): g.score for nb in sub.notebooks for g in nb.grades}
-                status = "graded"
+                status = NOT_GRADED if never_scored(sub) else "graded"
             except MissingEntry:
-                scores, status = {}, "missing"
+                scores, status = {}, ungraded_status(root, assignment.name, student.id)
             for nb_name, cell in cells:
                 info = meta.get((assignment.name, cell.name), {})
                 rows.append({
