@@ -27,17 +27,19 @@ def timed(fn: Callable[[], object], repeat: int = 1) -> float:
     return statistics.median(runs)
 
 
-def kernel_floor(repeat: int = 3) -> float:
-    """An empty notebook executed in-process (kernel start, one empty cell): the least any run costs."""
+def empty_notebook() -> None:
+    """Execute an empty notebook in-process: kernel start and one empty cell, the least any run costs."""
     from nbclient import NotebookClient
 
-    def run() -> None:
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
 
-    run()  # warm the disk cache
-    return timed(run, repeat)
+
+def kernel_floor(repeat: int = 3) -> float:
+    """Median wall time of the empty notebook (after one run that warms the disk cache)."""
+    empty_notebook()
+    return timed(empty_notebook, repeat)
 
 
 def synthetic_class(folder: Path, assignment: str, size: int) -> Path:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from common import ROOT, kernel_floor
+from common import ROOT, empty_notebook
 from nbclient import NotebookClient
 
 
@@ -35,12 +35,6 @@ def import_time(module: str = "course", repeat: int = 5) -> float:
     runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
             for _ in range(repeat)]
     return sorted(runs)[len(runs) // 2]
-
-
-def empty_notebook() -> None:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    NotebookClient(nb, timeout=60, kernel_name="python3").execute()
 
 
 def cpu_seconds() -> float:
@@ -70,7 +64,7 @@ def paired(path: Path, rounds: int = 5) -> tuple[tuple[float, float], tuple[floa
 
 
 def main() -> None:
-    print(f"empty notebook (kernel floor): {kernel_floor():.2f} s")
+    empty_notebook()  # warm the disk cache; each notebook below is compared with empty runs beside it
     paths = sorted(ROOT.glob("release/*/*.ipynb")) + sorted(ROOT.glob("notebooks/*.ipynb"))
     for path in paths:
         (wall, cpu), (floor_wall, floor_cpu) = paired(path)

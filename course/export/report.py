@@ -170,8 +170,8 @@ def summary_table(grades: pd.DataFrame) -> pd.DataFrame:
     g["pct"] = 100 * g["score"].astype(float) / g["max_score"].astype(float)
     out = g.groupby("assignment").agg(students=("student_id", "size"),
                                       submitted=("status", lambda s: int((s != "missing").sum())),
+                                      not_graded=("status", lambda s: int((s == NOT_GRADED).sum())),
                                       mean_pct=("pct", "mean"), median_pct=("pct", "median"))
-    out["not_graded"] = g.groupby("assignment")["status"].agg(lambda s: int((s == NOT_GRADED).sum()))
     out["missing"] = out["students"] - out["submitted"]
     return out.round(1).reset_index()
 

@@ -48,15 +48,19 @@ def placeholder(name: str, reason: str) -> nbformat.NotebookNode:
     return nb
 
 
+def set_aside(path: Path, why: str) -> Path:
+    """Keep what is at `path` as NAME.unreadable and put a blank placeholder notebook in its place."""
+    kept = path.with_name(path.name + UNREADABLE)
+    path.replace(kept)
+    nbformat.write(placeholder(path.name, f"{why}; what was handed in is kept as {kept.name}"), path)
+    return kept
+
+
 def repair_notebook(path: Path) -> str | None:
     """Set an unreadable notebook aside and put a placeholder in its place; return the reason."""
     reason = readable(path)
-    if reason is None:
-        return None
-    kept = path.with_name(path.name + UNREADABLE)
-    path.replace(kept)
-    nbformat.write(placeholder(path.name, f"the notebook could not be read ({reason}); "
-                                          f"the file is kept as {kept.name}"), path)
+    if reason is not None:
+        set_aside(path, f"the notebook could not be read ({reason})")
     return reason
 
 
@@ -109,10 +113,7 @@ def prepare(submitted: Path, assignment: str, expected: list[str]) -> dict[str, 
         for name in expected:
             path = folder / name
             if path.exists() and not path.is_file():  # a folder (or a device) where the notebook should be
-                kept = path.with_name(name + UNREADABLE)
-                path.replace(kept)
-                nbformat.write(placeholder(name, f"{name} was not a file; what was handed in is kept as "
-                                                 f"{kept.name}"), path)
+                kept = set_aside(path, f"{name} was not a file")
                 notes.append(f"{name}: not a file, kept as {kept.name}, blank placeholder added")
             elif path.is_file():
                 reason = repair_notebook(path)
