@@ -31,9 +31,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         report = check_course(find_course(args.course_dir))
     for problem in report.problems:
         print(f"error: {problem}", file=sys.stderr)
+    for gap in report.gaps:
+        print(f"coverage gap: {gap}", file=sys.stderr)
     print(
         f"checked the outline, {report.scenarios} scenario(s) and {report.notebooks} notebook(s): "
-        f"{len(report.problems)} problem(s)"
+        f"{len(report.problems)} problem(s), {len(report.gaps)} coverage gap(s)"
     )
     return 1 if report.problems else 0
 

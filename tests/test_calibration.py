@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import nbformat
 import pytest
-from calibration_set import ANSWERS, POINTS, PROMPTS, machine_mark, shipped_prompts
+from calibration_set import ANSWERS, POINTS, PROMPTS, ROOT, machine_mark, shipped_prompts
 
+from course.author.source import exercises
 from course.grade.reflection import score_reflection
 
 KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-prompt", "keyword-list",
@@ -90,3 +92,15 @@ def test_review_flags_a_keyword_list_but_not_a_short_single_sentence():
     assert reason("sorry, 10:20, traffic, does that still work, reschedule") == "the answer was read as a list of words"
     short = "I am so sorry, the traffic is bad and I will be with you at 10:20 if that still works for you"
     assert reason(short) != "the answer was read as a list of words"
+
+
+@pytest.mark.parametrize("name", sorted(shipped_prompts()))
+def test_copying_the_shipped_prompt_scores_under_half(name):
+    """Whatever wording calibration uses, pasting the notebook's own prompt (lightly edited) gains little."""
+    prompt = shipped_prompts()[name]
+    cells = nbformat.read(ROOT / prompt["notebook"], as_version=4).cells
+    (answer,) = [ex.grade_id for ex in exercises(ROOT / prompt["notebook"]) if ex.key["exercise"] == name]
+    at = next(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("grade_id") == answer)
+    text = cells[at - 1].source.replace("You ", "I ").replace("you ", "I ") + " Thank you."
+    result = score_reflection(text, prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
+    assert result.fraction < 0.5, (name, result.lines[:2])

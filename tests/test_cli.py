@@ -22,7 +22,7 @@ def test_not_a_course_folder_says_how_to_fix(tmp_path):
 def test_check_passes_on_the_shipped_course(root):
     proc = run("check", cwd=root)
     assert proc.returncode == 0, proc.stderr
-    assert "0 problem(s)" in proc.stdout
+    assert "0 problem(s), 0 coverage gap(s)" in proc.stdout
 
 
 def _copy_course(root, dest):

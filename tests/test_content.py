@@ -116,3 +116,50 @@ def test_release_notebooks_hold_no_solution_text():
             body = "\n".join(c.source for c in text.cells)
             if ex.key["kind"] == "ranking":
                 assert str(ex.key["order"]) not in body and "course-key" not in body
+
+
+SUBOBJECTIVE_IDS = [e.id for e in load_outline().subobjectives]
+
+
+def touches(objectives, sub_id: str) -> bool:
+    return any(o == sub_id or o.startswith(sub_id + ".") for o in objectives)
+
+
+def test_the_course_has_ten_subobjective_assignments_and_a_capstone():
+    assert [int(a[:2]) for a in SUBOBJECTIVE_ASSIGNMENTS] == list(range(1, 11))
+    assert [a for a in ASSIGNMENTS if a not in SUBOBJECTIVE_ASSIGNMENTS] == ["11-capstone"]
+
+
+def test_difficult_customers_has_two_scenarios_one_angry_customer_blaming_the_technician():
+    (name,) = [a for a in ASSIGNMENTS if a.startswith("08-")]
+    scenarios = shown_scenarios(name)
+    assert len(set(scenarios)) >= 2, f"{name} shows {scenarios}; the largest sub-objective needs two"
+    for sid in scenarios:
+        assert touches(load_scenario(sid).objectives, "difficult"), sid
+    choice_ids = {o for sid in scenarios for n in load_scenario(sid).nodes.values() for c in n.choices
+                  for o in c.objectives}
+    leaves = ("arguing", "dismissing", "judgmental", "clarify", "discretion")
+    assert {f"difficult.{leaf}" for leaf in leaves} <= choice_ids
+
+
+def capstone():
+    (name,) = [a for a in ASSIGNMENTS if a.endswith("-capstone")]
+    (sid,) = shown_scenarios(name)
+    return name, load_scenario(sid)
+
+
+def test_the_capstone_is_a_long_call_touching_every_subobjective():
+    name, s = capstone()
+    assert len(s.best_path()) >= 8, f"{s.id}: the best path has {len(s.best_path())} decisions; it needs 8+"
+    objectives = {o for n in s.nodes.values() for c in n.choices for o in c.objectives}
+    missing = [sub for sub in SUBOBJECTIVE_IDS if not touches(objectives, sub)]
+    assert not missing, f"{s.id} has no choice for {missing}"
+    best = {o for nid, i in s.best_path() for o in s.nodes[nid].choices[i].objectives}
+    assert len([sub for sub in SUBOBJECTIVE_IDS if touches(best, sub)]) >= 8, "the best path skips most of 4.7"
+
+
+def test_the_capstone_has_a_graded_ranking_and_reflection():
+    name, _s = capstone()
+    keys = {ex.key["kind"]: ex.key for ex in exercises(source_notebook(name))}
+    assert sorted(keys) == ["ranking", "reflection"]
+    assert 4 <= len(keys["ranking"]["order"]) <= 6

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 
+from course.author.coverage import gaps
 from course.author.source import CourseError, assignments, exercises, notebooks
 from course.grade.keys import KeyFormatError
 from course.outline import OutlineError, load_outline
@@ -22,6 +23,7 @@ SHOW_CALL = re.compile(r"""\bshow\(\s*["']([^"']+)["']""")
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)  # outline leaves not taught, played and assessed
     scenarios: int = 0
     notebooks: int = 0
 
@@ -59,7 +61,14 @@ def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> No
             except Exception as exc:  # any parse failure is the author's to fix
                 report.problems.append(f"{nb_path}: not a valid notebook ({type(exc).__name__}: {exc})")
                 continue
+            outline = load_outline()
             for index, cell in enumerate(nb.cells, start=1):
+                for obj in cell.metadata.get("course", {}).get("teaches") or []:
+                    if obj not in outline:
+                        report.problems.append(
+                            f"{nb_path}: cell {index} teaches unknown objective id {obj!r}; "
+                            "use an id from course/objectives.yaml"
+                        )
                 if cell.cell_type != "code":
                     continue
                 if "# course-key:" in cell.source and "raises-exception" not in cell.metadata.get("tags", []):
@@ -89,4 +98,6 @@ def check_course(root: Path | None, scenario_folder: Path | None = None) -> Repo
     known = check_scenarios(scenario_folder or shipped_folder(), report)
     if root is not None:
         check_notebooks(root, known, report)
+        if not report.problems:
+            report.gaps = gaps(root)
     return report

@@ -1,53 +1,117 @@
-"""Which sub-objectives each scenario and assignment covers: the instructor's course map."""
+"""Where each part of objective 4.7 is taught, played and assessed: the course map and its gaps.
+
+Everything is read from the course's own data, never typed by hand:
+- taught: the `course.teaches` ids in the metadata of each source notebook's notes cells;
+- played: the `objectives` of scenario choices, in the scenarios each notebook shows;
+- assessed: the `objectives` of each graded exercise's answer key.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from course.author.source import assignments, notebooks
-from course.outline import load_outline
+from course.author.source import assignments, exercises, notebooks, read_cells
+from course.outline import Outline, load_outline
 from course.play.scenario import load_scenario, scenario_ids
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHOW = re.compile(r"""show\(\s*["']([\w.-]+)["']""")
 
 
-def scenarios_by_objective() -> dict[str, set[str]]:
-    found: dict[str, set[str]] = {}
-    for sid in scenario_ids():
-        s = load_scenario(sid)
-        for node in s.nodes.values():
-            for choice in node.choices:
-                for obj in choice.objectives:
-                    found.setdefault(obj, set()).add(sid)
+@dataclass
+class Where:
+    """The places one outline entry appears in the course."""
+
+    taught: set[str] = field(default_factory=set)  # assignments whose notes teach it
+    played: set[str] = field(default_factory=set)  # "scenario (assignment)" whose choices exercise it
+    assessed: set[str] = field(default_factory=set)  # "exercise (assignment)" whose key names it
+
+
+def is_notes(cell: dict) -> bool:
+    return cell.get("cell_type") == "markdown" and str(
+        cell["metadata"].get("nbgrader", {}).get("grade_id", "")).startswith("notes")
+
+
+def taught_ids(cell: dict) -> list[str]:
+    teaches = cell["metadata"].get("course", {}).get("teaches") or []
+    return [str(t) for t in teaches] if isinstance(teaches, list) else []
+
+
+def scenario_objectives(scenario_id: str) -> set[str]:
+    return {obj for node in load_scenario(scenario_id).nodes.values() for c in node.choices for obj in c.objectives}
+
+
+def locate(root: Path, outline: Outline | None = None) -> dict[str, Where]:
+    """Every outline entry with where it is taught, played and assessed (ids outside the outline
+    are kept under their own name, so `course check` can report them)."""
+    outline = outline or load_outline()
+    found: dict[str, Where] = {e.id: Where() for e in outline.entries.values()}
+    shipped = set(scenario_ids())
+    for name in assignments(root):
+        for nb in notebooks(root, name):
+            cells = read_cells(nb)
+            for cell in cells:
+                if is_notes(cell):
+                    for obj in taught_ids(cell):
+                        found.setdefault(obj, Where()).taught.add(name)
+            code = "\n".join(c["source"] for c in cells if c.get("cell_type") == "code")
+            for sid in dict.fromkeys(SHOW.findall(code)):
+                if sid in shipped:
+                    for obj in scenario_objectives(sid):
+                        found.setdefault(obj, Where()).played.add(f"{sid} ({name})")
+            for ex in exercises(nb):
+                for obj in ex.key.get("objectives") or []:
+                    found.setdefault(obj, Where()).assessed.add(f"{ex.key['exercise']} ({name})")
     return found
 
 
-def assignment_scenarios(root: Path) -> dict[str, set[str]]:
-    """Scenario ids each assignment shows, read from its source notebooks."""
-    used: dict[str, set[str]] = {}
-    for name in assignments(root):
-        for nb in notebooks(root, name):
-            used.setdefault(name, set()).update(SHOW.findall(nb.read_text(encoding="utf-8")))
-    return used
+def gaps(root: Path) -> list[str]:
+    """One line per outline entry that is not taught, played and assessed, naming what is missing.
+
+    Every leaf is checked, and every sub-objective by its own id too: a sub-objective says more
+    than its leaves (4.7.4 is active listening; its one leaf is note-taking).
+    """
+    outline = load_outline()
+    where = locate(root, outline)
+    problems = []
+    for entry in outline.entries.values():
+        w = where[entry.id]
+        missing = [what for what, places in (("not taught in any notes cell", w.taught),
+                                             ("not exercised by any scenario choice", w.played),
+                                             ("not assessed by any graded exercise", w.assessed)) if not places]
+        if missing:
+            problems.append(f"{entry.number} {entry.id} ({entry.label}): {'; '.join(missing)}")
+    return problems
+
+
+def unknown_ids(root: Path) -> list[str]:
+    """Ids named by notes, scenarios or keys that the outline does not have."""
+    outline = load_outline()
+    return sorted(obj for obj in locate(root, outline) if obj not in outline)
 
 
 def course_map(root: Path) -> pd.DataFrame:
+    """The outline as a table, one row per entry; a sub-objective's row gathers its leaves too."""
+    import pandas as pd
+
     outline = load_outline()
-    by_obj = scenarios_by_objective()
-    by_assignment = assignment_scenarios(root)
+    where = locate(root, outline)
     rows = []
     for entry in outline.entries.values():
-        scen = sorted(by_obj.get(entry.id, set()))
+        ids = [entry.id, *entry.leaves]
         rows.append({
             "number": entry.number,
             "id": entry.id,
-            "220-1102": entry.wording_1102 or "—",
+            "220-1102": entry.wording_1102 or (f"— (220-1002: {entry.note_1002})" if entry.note_1002 else "—"),
             "220-1202": entry.wording_1202 or "— (dropped)",
             "changed in 1202": "yes" if entry.changed_in_1202 else "",
-            "scenarios": ", ".join(scen),
-            "assignments": ", ".join(sorted(a for a, used in by_assignment.items() if used & set(scen))),
+            "taught": ", ".join(sorted(set().union(*(where[i].taught for i in ids)))),
+            "played": ", ".join(sorted(set().union(*(where[i].played for i in ids)))),
+            "assessed": ", ".join(sorted(set().union(*(where[i].assessed for i in ids)))),
         })
     return pd.DataFrame(rows)

@@ -11,7 +11,8 @@ from course.outline import Outline, load_outline
 
 MIN_SCORE, MAX_SCORE = 0, 2
 SCORING_MODES = ("sum", "ending")  # sum of choice scores, or the score of the ending reached
-SETTINGS = ("phone", "chat", "email", "home", "office", "data-centre", "hospital", "school", "shop")
+SETTINGS = ("phone", "chat", "email", "home", "office", "data-centre", "hospital", "school", "shop", "hotel",
+            "accountancy", "library")
 
 
 class ScenarioError(ValueError):

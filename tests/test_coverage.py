@@ -1,0 +1,119 @@
+"""Every leaf and sub-objective of 4.7 is taught in notes, played in a scenario and assessed by an exercise."""
+
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+import pytest
+
+from course.author.check import check_course
+from course.author.coverage import course_map, gaps, locate
+from course.author.source import assignments, notebooks
+from course.outline import load_outline
+
+
+def copy_course(root, dest):
+    shutil.copy(root / "nbgrader_config.py", dest / "nbgrader_config.py")
+    shutil.copytree(root / "source", dest / "source")
+    return dest
+
+
+def edit_cells(course, change) -> None:
+    """Apply change(cell) to every cell of every source notebook of a copied course."""
+    for name in assignments(course):
+        for path in notebooks(course, name):
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                change(cell)
+            nbformat.write(nb, path)
+
+
+def test_every_leaf_is_taught_played_and_assessed(root):
+    missing = gaps(root)
+    assert not missing, "coverage gaps:\n" + "\n".join(missing)
+
+
+def test_a_leaf_no_notes_cell_teaches_is_named(root, tmp_path):
+    course = copy_course(root, tmp_path)
+
+    def forget(cell):
+        teaches = cell.metadata.get("course", {}).get("teaches")
+        if teaches and "distractions.calls" in teaches:
+            teaches.remove("distractions.calls")
+
+    edit_cells(course, forget)
+    (gap,) = gaps(course)
+    assert gap.startswith("4.7.7.1 distractions.calls (Personal calls): not taught in any notes cell")
+
+
+def test_a_leaf_no_exercise_assesses_is_named(root, tmp_path):
+    course = copy_course(root, tmp_path)
+
+    def unkey(cell):
+        cell.source = cell.source.replace("difficult.discretion", "difficult")
+
+    edit_cells(course, unkey)
+    assert gaps(course) == [
+        "4.7.8.5 difficult.discretion (Use discretion and professionalism when discussing experiences/encounters): "
+        "not assessed by any graded exercise"
+    ]
+
+
+def test_a_leaf_only_unshown_scenarios_play_is_named(root, tmp_path):
+    course = copy_course(root, tmp_path)
+    where = locate(root)
+    players = {p.split(" ")[0] for p in where["confidential.located"].played}
+
+    def hide(cell):
+        if cell.cell_type == "code" and any(f'show("{sid}")' in cell.source for sid in players):
+            cell.source = "# the scenario was taken out"
+
+    edit_cells(course, hide)
+    assert any(g.startswith("4.7.10.1 confidential.located") and "not exercised by any scenario choice" in g
+               for g in gaps(course))
+
+
+def test_check_rejects_a_teaches_id_that_is_not_in_the_outline(root, tmp_path):
+    course = copy_course(root, tmp_path)
+
+    def typo(cell):
+        teaches = cell.metadata.get("course", {}).get("teaches")
+        if teaches == ["punctuality"]:
+            teaches.append("punctualty")
+
+    edit_cells(course, typo)
+    report = check_course(course)
+    assert any("teaches unknown objective id 'punctualty'" in p for p in report.problems), report.problems
+
+
+def test_check_reports_coverage_gaps_without_failing(root, tmp_path):
+    course = copy_course(root, tmp_path)
+    edit_cells(course, lambda cell: cell.metadata.get("course", {}).pop("teaches", None))
+    report = check_course(course)
+    assert not report.problems and len(report.gaps) == len(load_outline().entries) == 27
+
+
+@pytest.fixture(scope="module")
+def table(root):
+    return course_map(root).set_index("id")
+
+
+def test_the_course_map_has_a_row_per_outline_entry_and_no_empty_cell(table):
+    assert list(table.index) == list(load_outline().entries)
+    for column in ("taught", "played", "assessed"):
+        empty = table.index[table[column] == ""].tolist()
+        assert not empty, f"course map: nothing {column} for {empty}"
+
+
+def test_the_course_map_shows_the_wording_of_each_exam(table):
+    assert table.loc["listening.notes", "220-1202"] == "— (dropped)"
+    assert "220-1002" in table.loc["distractions.coworkers", "220-1102"]
+    assert table.loc["difficult.discretion", "changed in 1202"] == "yes"
+    assert table.loc["language", "changed in 1202"] == ""
+
+
+def test_a_subobjective_row_gathers_its_leaves(table, root):
+    where = locate(root)
+    assert set(table.loc["distractions", "assessed"].split(", ")) >= where["distractions.calls"].assessed
+    assert "07-distractions" in table.loc["distractions", "taught"]
