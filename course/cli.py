@@ -225,10 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--no-collect", action="store_true", help="grade only what is already in submitted/")
     grade.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
     grade.set_defaults(func=cmd_grade)
-    from course.export.csv_export import exporters
+    from course.export import FORMATS
 
     export = sub.add_parser("export", help="write grades.csv, per-sub-objective scores or LMS import files")
-    export.add_argument("--format", default="grades", choices=[*exporters(), "all"],
+    export.add_argument("--format", default="grades", choices=[*FORMATS, "all"],
                         help="grades (nbgrader's columns), objectives-wide, objectives-long, canvas, moodle, "
                              "brightspace, or all")
     export.add_argument("--to", default=None, help="file to write (a folder with --format all)")

@@ -135,3 +135,17 @@ def test_work_handed_in_but_not_graded_is_not_called_missing(tmp_path, root):
     assert rows[("s3", "04-listening")] == NOT_GRADED and rows[("s3", "02-proper-language")] == "missing"
     assert without_folder[("s3", "04-listening")] == "missing"
     assert rows[("s1", "04-listening")] == "graded"
+
+
+def test_the_cli_lists_every_export_format_without_importing_nbgrader():
+    import subprocess
+    import sys
+
+    from course.export import FORMATS
+
+    assert FORMATS == tuple(exporters())
+    code = ("import sys; from course.cli import main\n"
+            "try:\n    main(['export', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('nbgrader' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert all(f in out for f in FORMATS) and out.strip().endswith("False")
