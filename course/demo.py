@@ -17,7 +17,16 @@ from pathlib import Path
 import nbformat
 
 from course.author.nbgrader_run import StepFailed, nbgrader
-from course.author.source import CourseError, Exercise, assignments, exercises, find_course, notebooks
+from course.author.source import (
+    CourseError,
+    Exercise,
+    assignments,
+    exercises,
+    find_course,
+    notebooks,
+    read_cells,
+    shown_scenarios,
+)
 from course.grade import batch
 
 MARKER = ".course-demo"
@@ -110,7 +119,6 @@ def _add_students(instructor: Path) -> None:
 
 # How each simulated student plays the scenarios (the log is collected with the submission).
 PLAY_STYLE = {"ada": "best", "ben": "slip-then-best", "cy": None, "dee": "random", "eli": "first", "fay": "worst"}
-SHOW = re.compile(r"""show\(\s*["']([\w.-]+)["']""")
 
 
 def _play(student: Student, folder: Path, source_nb: Path) -> None:
@@ -124,8 +132,7 @@ def _play(student: Student, folder: Path, source_nb: Path) -> None:
     style = PLAY_STYLE.get(student.id)
     if style is None:
         return
-    code = "\n".join(c.source for c in nbformat.read(source_nb, as_version=4).cells if c.cell_type == "code")
-    for sid in SHOW.findall(code):
+    for sid in shown_scenarios(read_cells(source_nb)):
         player = Player(load_scenario(sid), seed=7)
         rng = random.Random(f"{student.id}/{sid}")
         session = f"demo-{student.id}"

@@ -11,14 +11,13 @@ import pytest
 from seed_shingles import copied_runs, load, shingles
 
 from course.author.notes import READING_EASE_BAR, notes_reading_ease, notes_text
-from course.author.source import assignments, exercises, notebooks
+from course.author.source import assignments, exercises, notebooks, read_cells, shown_scenarios
 from course.outline import load_outline
 from course.play.scenario import load_scenario, scenario_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = assignments(ROOT)
 SUBOBJECTIVE_ASSIGNMENTS = [a for a in ASSIGNMENTS if re.match(r"\d\d-", a) and int(a[:2]) <= 10]
-SHOW = re.compile(r"""show\(\s*["']([\w.-]+)["']""")
 
 
 def source_notebook(name: str) -> Path:
@@ -26,9 +25,13 @@ def source_notebook(name: str) -> Path:
     return path
 
 
-def shown_scenarios(name: str) -> list[str]:
-    nb = nbformat.read(source_notebook(name), as_version=4)
-    return [sid for c in nb.cells if c.cell_type == "code" for sid in SHOW.findall(c.source)]
+def touches(objectives, sub_id: str) -> bool:
+    """True when the ids name the sub-objective itself or one of its leaves."""
+    return any(o == sub_id or o.startswith(sub_id + ".") for o in objectives)
+
+
+def shown(name: str) -> list[str]:
+    return shown_scenarios(read_cells(source_notebook(name)))
 
 
 def official_wording() -> list[str]:
@@ -72,14 +75,14 @@ def test_each_subobjective_assignment_has_a_scenario_a_ranking_and_a_reflection(
     kinds = sorted(k["kind"] for k in keys)
     assert kinds == ["ranking", "reflection"], f"{name}: exercises {kinds}"
     for key in keys:
-        assert any(o == sub.id or o.startswith(sub.id + ".") for o in key["objectives"]), (name, key["exercise"])
+        assert touches(key["objectives"], sub.id), (name, key["exercise"])
     ranking = next(k for k in keys if k["kind"] == "ranking")
     assert 4 <= len(ranking["order"]) <= 6 and set(ranking["why"]) == set(ranking["order"])
-    scenarios = shown_scenarios(name)
+    scenarios = shown(name)
     assert scenarios, f"{name} shows no scenario"
     for sid in scenarios:
         s = load_scenario(sid)
-        assert any(o == sub.id or o.startswith(sub.id + ".") for o in s.objectives), (sid, s.objectives)
+        assert touches(s.objectives, sub.id), (sid, s.objectives)
 
 
 @pytest.mark.parametrize("sid", scenario_ids())
@@ -121,10 +124,6 @@ def test_release_notebooks_hold_no_solution_text():
 SUBOBJECTIVE_IDS = [e.id for e in load_outline().subobjectives]
 
 
-def touches(objectives, sub_id: str) -> bool:
-    return any(o == sub_id or o.startswith(sub_id + ".") for o in objectives)
-
-
 def test_the_course_has_ten_subobjective_assignments_and_a_capstone():
     assert [int(a[:2]) for a in SUBOBJECTIVE_ASSIGNMENTS] == list(range(1, 11))
     assert [a for a in ASSIGNMENTS if a not in SUBOBJECTIVE_ASSIGNMENTS] == ["11-capstone"]
@@ -132,7 +131,7 @@ def test_the_course_has_ten_subobjective_assignments_and_a_capstone():
 
 def test_difficult_customers_has_two_scenarios_one_angry_customer_blaming_the_technician():
     (name,) = [a for a in ASSIGNMENTS if a.startswith("08-")]
-    scenarios = shown_scenarios(name)
+    scenarios = shown(name)
     assert len(set(scenarios)) >= 2, f"{name} shows {scenarios}; the largest sub-objective needs two"
     for sid in scenarios:
         assert touches(load_scenario(sid).objectives, "difficult"), sid
@@ -144,7 +143,7 @@ def test_difficult_customers_has_two_scenarios_one_angry_customer_blaming_the_te
 
 def capstone():
     (name,) = [a for a in ASSIGNMENTS if a.endswith("-capstone")]
-    (sid,) = shown_scenarios(name)
+    (sid,) = shown(name)
     return name, load_scenario(sid)
 
 

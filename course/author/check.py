@@ -5,25 +5,22 @@ Each problem is one line that names the file (and the node or cell) and what to 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from course.author.coverage import gaps
-from course.author.source import CourseError, assignments, exercises, notebooks
+from course.author.coverage import gaps, taught_ids
+from course.author.source import SHOW, CourseError, assignments, exercises, notebooks
 from course.grade.keys import KeyFormatError
 from course.outline import OutlineError, load_outline
 from course.play.scenario import ScenarioError, load_scenario_file, shipped_folder
-
-SHOW_CALL = re.compile(r"""\bshow\(\s*["']([^"']+)["']""")
 
 
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)
-    gaps: list[str] = field(default_factory=list)  # outline leaves not taught, played and assessed
+    gaps: list[str] = field(default_factory=list)  # outline entries not taught, played and assessed
     scenarios: int = 0
     notebooks: int = 0
 
@@ -52,6 +49,7 @@ def check_scenarios(folder: Path, report: Report) -> set[str]:
 
 def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> None:
     """Source notebooks must be valid, keys well formed, and every show(...) a real scenario."""
+    outline = load_outline()
     for name in assignments(root):
         for nb_path in notebooks(root, name):
             report.notebooks += 1
@@ -61,9 +59,8 @@ def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> No
             except Exception as exc:  # any parse failure is the author's to fix
                 report.problems.append(f"{nb_path}: not a valid notebook ({type(exc).__name__}: {exc})")
                 continue
-            outline = load_outline()
             for index, cell in enumerate(nb.cells, start=1):
-                for obj in cell.metadata.get("course", {}).get("teaches") or []:
+                for obj in taught_ids(cell):
                     if obj not in outline:
                         report.problems.append(
                             f"{nb_path}: cell {index} teaches unknown objective id {obj!r}; "
@@ -76,7 +73,7 @@ def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> No
                         f"{nb_path}: cell {index} ({cell.metadata.get('nbgrader', {}).get('grade_id')}) needs the "
                         "'raises-exception' tag: it raises while unanswered, and without the tag Run All stops there"
                     )
-                for sid in SHOW_CALL.findall(cell.source):
+                for sid in SHOW.findall(cell.source):
                     if sid not in known_scenarios:
                         report.problems.append(
                             f"{nb_path}: cell {index} shows scenario {sid!r}, which is missing or broken"

@@ -8,20 +8,16 @@ Everything is read from the course's own data, never typed by hand:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from course.author.source import assignments, exercises, notebooks, read_cells
+from course.author.source import assignments, exercises, is_notes, notebooks, read_cells, shown_scenarios
 from course.outline import Outline, load_outline
 from course.play.scenario import load_scenario, scenario_ids
 
 if TYPE_CHECKING:
     import pandas as pd
-
-SHOW = re.compile(r"""show\(\s*["']([\w.-]+)["']""")
-
 
 @dataclass
 class Where:
@@ -32,12 +28,8 @@ class Where:
     assessed: set[str] = field(default_factory=set)  # "exercise (assignment)" whose key names it
 
 
-def is_notes(cell: dict) -> bool:
-    return cell.get("cell_type") == "markdown" and str(
-        cell["metadata"].get("nbgrader", {}).get("grade_id", "")).startswith("notes")
-
-
 def taught_ids(cell: dict) -> list[str]:
+    """The objective ids a cell's metadata says it teaches (`"course": {"teaches": [...]}`)."""
     teaches = cell["metadata"].get("course", {}).get("teaches") or []
     return [str(t) for t in teaches] if isinstance(teaches, list) else []
 
@@ -47,8 +39,8 @@ def scenario_objectives(scenario_id: str) -> set[str]:
 
 
 def locate(root: Path, outline: Outline | None = None) -> dict[str, Where]:
-    """Every outline entry with where it is taught, played and assessed (ids outside the outline
-    are kept under their own name, so `course check` can report them)."""
+    """Every outline entry with where it is taught, played and assessed (an id outside the outline
+    gets its own entry; `course check` reports such ids)."""
     outline = outline or load_outline()
     found: dict[str, Where] = {e.id: Where() for e in outline.entries.values()}
     shipped = set(scenario_ids())
@@ -59,8 +51,7 @@ def locate(root: Path, outline: Outline | None = None) -> dict[str, Where]:
                 if is_notes(cell):
                     for obj in taught_ids(cell):
                         found.setdefault(obj, Where()).taught.add(name)
-            code = "\n".join(c["source"] for c in cells if c.get("cell_type") == "code")
-            for sid in dict.fromkeys(SHOW.findall(code)):
+            for sid in shown_scenarios(cells):
                 if sid in shipped:
                     for obj in scenario_objectives(sid):
                         found.setdefault(obj, Where()).played.add(f"{sid} ({name})")
@@ -87,12 +78,6 @@ def gaps(root: Path) -> list[str]:
         if missing:
             problems.append(f"{entry.number} {entry.id} ({entry.label}): {'; '.join(missing)}")
     return problems
-
-
-def unknown_ids(root: Path) -> list[str]:
-    """Ids named by notes, scenarios or keys that the outline does not have."""
-    outline = load_outline()
-    return sorted(obj for obj in locate(root, outline) if obj not in outline)
 
 
 def course_map(root: Path) -> pd.DataFrame:

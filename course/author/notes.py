@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import nbformat
-
+from course.author.source import is_notes, read_cells
 from course.grade.readability import flesch_reading_ease
 
 READING_EASE_BAR = 60.0  # Flesch reading ease the notes must reach (plain English)
@@ -32,10 +31,7 @@ def plain(markdown: str) -> str:
 
 def notes_text(nb_path: Path) -> str:
     """The text of the notes cells (grade_id starting with "notes")."""
-    nb = nbformat.read(nb_path, as_version=4)
-    cells = [c.source for c in nb.cells if c.cell_type == "markdown"
-             and str(c.metadata.get("nbgrader", {}).get("grade_id", "")).startswith("notes")]
-    return plain("\n\n".join(cells))
+    return plain("\n\n".join(c["source"] for c in read_cells(nb_path) if is_notes(c)))
 
 
 def notes_reading_ease(nb_path: Path) -> float:

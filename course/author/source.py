@@ -11,6 +11,8 @@ from pathlib import Path
 from course.grade.keys import split_key
 
 SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+# A scenario cell: `show("id")`. The id is taken as written, so `course check` can report a bad one.
+SHOW = re.compile(r"""\bshow\(\s*["']([^"']+)["']""")
 
 
 class CourseError(RuntimeError):
@@ -77,6 +79,17 @@ def read_cells(nb_path: Path) -> list[dict]:
             cell["source"] = "".join(cell["source"])
         cell.setdefault("metadata", {})
     return cells
+
+
+def is_notes(cell: dict) -> bool:
+    """A notes cell: a markdown cell whose nbgrader grade_id starts with "notes"."""
+    return cell.get("cell_type") == "markdown" and str(
+        cell["metadata"].get("nbgrader", {}).get("grade_id", "")).startswith("notes")
+
+
+def shown_scenarios(cells: list[dict]) -> list[str]:
+    """The scenario ids a notebook's code cells show, in order, each once."""
+    return list(dict.fromkeys(sid for c in cells if c.get("cell_type") == "code" for sid in SHOW.findall(c["source"])))
 
 
 def exercises(nb_path: Path) -> list[Exercise]:
