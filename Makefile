@@ -16,7 +16,7 @@ demo: $(STAMP)  ## build the course and run a simulated class through nbgrader
 	$(VENV)/bin/course demo
 
 test: $(STAMP)  ## lint, unit tests, notebook execution (nbval), end-to-end nbgrader runs
-	$(VENV)/bin/ruff check --output-format=concise course tests benchmarks
+	$(VENV)/bin/ruff check --output-format=concise course tests benchmarks deploy
 	$(PY) -m pytest tests --nbval-lax --nbval-current-env source release notebooks
 
 build: $(STAMP)  ## regenerate release/ from source/ (commit the result)

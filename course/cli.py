@@ -99,29 +99,58 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gradebook(root: Path, db_url: str | None) -> str:
+    """The course's gradebook URL, checked: a usable driver, and for SQLite a file that exists."""
+    from course.grade import batch, gradebook
+
+    url = batch.gradebook_url(root, db_url)
+    gradebook.check(url)
+    if not gradebook.exists(url):
+        raise CourseError(f"no gradebook at {gradebook.shown(url)}; grade first (`course grade ASSIGNMENT`), "
+                          f"or name it with --db-url or {gradebook.ENV_VAR}")
+    return url
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     """Collect, autograde in parallel, write feedback and export, with a progress bar and a summary."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from course.grade import batch
+    from course.grade import batch, gradebook
 
     root = find_course(args.course_dir)
+    url = batch.gradebook_url(root, args.db_url)
+    gradebook.check(url)
     console = Console(stderr=True)
     if not args.no_collect:
-        problem = batch.collect(root, args.assignment)
-        if problem:
-            console.print(f"[yellow]collect {args.assignment}: {problem}; grading what is already collected[/yellow]")
+        for name in args.assignment:
+            problem = batch.collect(root, name)
+            if problem:
+                console.print(f"[yellow]collect {name}: {problem}; grading what is already collected[/yellow]")
     with Progress(TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=False) as progress:
-        task = progress.add_task(args.assignment, total=None)
+        task = progress.add_task(", ".join(args.assignment), total=None)
 
         def done(outcome: batch.Outcome, finished: int, total: int) -> None:
             progress.update(task, completed=finished, total=total)
 
-        summary = batch.grade(root, args.assignment, jobs=args.jobs, db_url=args.db_url, on_done=done)
-    print(f"{args.assignment}: {len(summary.graded)} graded, {len(summary.failed)} failed, "
-          f"{summary.review} cell(s) to review, in {summary.seconds:.0f} s with {args.jobs} worker(s)")
+        summaries = batch.grade_many(root, {name: None for name in args.assignment}, jobs=args.jobs,
+                                     db_url=url, on_done=done)
+    for summary in summaries.values():
+        _print_summary(root, summary, args.jobs)
+    if not args.no_export:
+        from course.author.nbgrader_run import nbgrader
+
+        dest = root / "grades.csv"
+        nbgrader("export", "--exporter=course.export.csv_export.QuotedCsv", f"--to={dest}",
+                 f"--CourseDirectory.db_url={url}", cwd=root)
+        print(f"  grades exported to {dest}")
+    return 1 if any(summary.failed for summary in summaries.values()) else 0
+
+
+def _print_summary(root: Path, summary, jobs: int) -> None:
+    print(f"{summary.assignment}: {len(summary.graded)} graded, {len(summary.failed)} failed, "
+          f"{summary.review} cell(s) to review, in {summary.seconds:.0f} s with {jobs} worker(s)")
     for student, notes in summary.repaired.items():
         for note in notes:
             print(f"  repaired {student}: {note}")
@@ -132,17 +161,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
             print(f"  {outcome.student}: {outcome.error}")
     if summary.review:
         where = "" if root == Path.cwd().resolve() else f"--course-dir {root} "
-        print(f"  see the flagged cells with `course {where}review {args.assignment}`")
-    if not args.no_export:
-        from course.author.nbgrader_run import nbgrader
-
-        dest = root / "grades.csv"
-        db = [f"--CourseDirectory.db_url={args.db_url}"] if args.db_url else []
-        nbgrader("export", "--exporter=course.export.csv_export.QuotedCsv", f"--to={dest}", *db, cwd=root)
-        print(f"  grades exported to {dest}")
+        print(f"  see the flagged cells with `course {where}review {summary.assignment}`")
     if not summary.outcomes:
-        print(f"  nothing to grade: no folder submitted/*/{args.assignment} (collect first, or check the name)")
-    return 1 if summary.failed else 0
+        print(f"  nothing to grade: no folder submitted/*/{summary.assignment} (collect first, or check the name)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -150,10 +171,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     from course.export.csv_export import export
 
     root = find_course(args.course_dir)
-    gradebook = root / "gradebook.db"
-    if not args.db_url and not gradebook.is_file() and "db_url" not in (root / "nbgrader_config.py").read_text():
-        raise CourseError(f"no gradebook at {gradebook}; grade first (`course grade ASSIGNMENT`) or pass --db-url")
-    for path in export(root, args.format, args.to, args.db_url, args.assignment or None):
+    url = _gradebook(root, args.db_url)
+    for path in export(root, args.format, args.to, url, args.assignment or None):
         print(f"wrote {path}")
     return 0
 
@@ -163,8 +182,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from course.export.report import load_exports, summary_table, write_report
 
     root = find_course(args.course_dir)
-    if not (root / "gradebook.db").is_file() and "db_url" not in (root / "nbgrader_config.py").read_text():
-        raise CourseError(f"no gradebook in {root}; grade first (`course grade ASSIGNMENT`)")
+    _gradebook(root, None)
     out = Path(args.out) if args.out else root / "report"
     for path in write_report(root, out):
         print(f"wrote {path}")
@@ -218,10 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     review.add_argument("assignment")
     review.set_defaults(func=cmd_review)
     grade = sub.add_parser("grade", help="collect, autograde in parallel, feedback and export, with a summary")
-    grade.add_argument("assignment")
+    grade.add_argument("assignment", nargs="+", help="one or more assignments (graded in one pool of workers)")
     grade.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)),
                        help="worker processes (default: cores, up to 4)")
-    grade.add_argument("--db-url", default=None, help="gradebook URL (default: the course's, SQLite gradebook.db)")
+    grade.add_argument("--db-url", default=None, help="gradebook URL, e.g. postgresql+psycopg://user@host/db "
+                       "(default: $NBGRADER_DB_URL, else the course's config, else SQLite gradebook.db)")
     grade.add_argument("--no-collect", action="store_true", help="grade only what is already in submitted/")
     grade.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
     grade.set_defaults(func=cmd_grade)
@@ -233,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                              "brightspace, or all")
     export.add_argument("--to", default=None, help="file to write (a folder with --format all)")
     export.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
-    export.add_argument("--db-url", default=None, help="gradebook URL (default: the course's)")
+    export.add_argument("--db-url", default=None, help="gradebook URL (default: $NBGRADER_DB_URL, else the course's)")
     export.set_defaults(func=cmd_export)
     report = sub.add_parser("report", help="write the grade dashboard's figures (PNG) and tables (CSV)")
     report.add_argument("--out", default=None, help="folder to write (default: report/ in the course folder)")

@@ -219,6 +219,8 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
         f"c.Exchange.root = {str(exchange)!r}",
         "c.ExchangeCollect.check_owner = False",
         "c.CollectApp.check_owner = False",
+        # the demo is the embedded SQLite gradebook, even where NBGRADER_DB_URL points elsewhere
+        f"c.CourseDirectory.db_url = {'sqlite:///' + str(instructor / 'gradebook.db')!r}",
     ])
     names = assignments(instructor)
     api = batch.make_api(instructor)

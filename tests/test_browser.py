@@ -43,6 +43,17 @@ def _get_json(url: str):
         return json.load(response)
 
 
+def quiet_lab_settings(config_dir: Path) -> None:
+    """Start the kernel without asking, and fetch no news: either would put a dialog over the page."""
+    settings = config_dir / "lab" / "user-settings" / "@jupyterlab"
+    tracker = settings / "notebook-extension" / "tracker.jupyterlab-settings"
+    notify = settings / "apputils-extension" / "notification.jupyterlab-settings"
+    for path, data in [(tracker, {"autoStartDefaultKernel": True}),
+                       (notify, {"fetchNews": "false", "checkForUpdates": False})]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data))
+
+
 def _isolated_env(home: Path) -> dict:
     """Jupyter settings in a throw-away folder, with the two settings that keep pop-ups away."""
     env = dict(os.environ)
@@ -50,13 +61,7 @@ def _isolated_env(home: Path) -> dict:
                       ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
         env[var] = str(home / name)
         (home / name).mkdir(parents=True, exist_ok=True)
-    settings = home / "config" / "lab" / "user-settings" / "@jupyterlab"
-    tracker = settings / "notebook-extension" / "tracker.jupyterlab-settings"
-    notify = settings / "apputils-extension" / "notification.jupyterlab-settings"
-    for path, data in [(tracker, {"autoStartDefaultKernel": True}),
-                       (notify, {"fetchNews": "false", "checkForUpdates": False})]:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data))
+    quiet_lab_settings(home / "config")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
 

@@ -51,14 +51,33 @@ class Summary:
 
 
 def load_config(root: Path, db_url: str | None = None):
-    """The course's nbgrader_config.py as a traitlets Config, rooted at the course folder."""
+    """The nbgrader settings `nbgrader` itself would use in the course folder, as a traitlets Config.
+
+    Like nbgrader: each nbgrader_config.py on Jupyter's config path (system, then the user's
+    ~/.jupyter, where a hub writes the exchange and course id at spawn), then the course folder's,
+    later ones winning; `db_url` (from --db-url) wins over all.
+    """
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    from course.grade import gradebook
+
+    config = Config()
+    for folder in [*reversed(jupyter_config_path()), str(root)]:
+        if (Path(folder) / "nbgrader_config.py").is_file():
+            config.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
     config.CourseDirectory.root = str(root)
     if db_url:
-        config.CourseDirectory.db_url = db_url
+        config.CourseDirectory.db_url = gradebook.normalize(db_url)
     return config
+
+
+def gradebook_url(root: Path, db_url: str | None = None) -> str:
+    """The gradebook this course grades into (see course.grade.gradebook for the order of sources)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    return CourseDirectory(config=load_config(root, db_url)).db_url
 
 
 def worker_db_url(db_url: str) -> str:
@@ -82,9 +101,8 @@ def make_api(root: Path, db_url: str | None = None):
     scripts_on_path()
     config = load_config(root, db_url)
     coursedir = CourseDirectory(config=config)
-    if not db_url:
-        config.CourseDirectory.db_url = worker_db_url(coursedir.db_url)
-        coursedir = CourseDirectory(config=config)
+    config.CourseDirectory.db_url = worker_db_url(coursedir.db_url)
+    coursedir = CourseDirectory(config=config)
     return NbGraderAPI(coursedir=coursedir, config=config)
 
 
@@ -204,6 +222,11 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
         names = students if students is not None else submitted_students(root, assignment)
         pairs += [(assignment, s) for s in names]
     import nbgrader.apps  # noqa: F401  (imported once here; the forked workers inherit it)
+
+    from course.grade import gradebook
+
+    if pairs:
+        gradebook.prepare(gradebook_url(root, db_url), [a for a in todo if any(p[0] == a for p in pairs)])
 
     finished = 0
 

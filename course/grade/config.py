@@ -15,6 +15,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+from course.grade import gradebook
 from course.grade.autograde import ScoreAnswers, StripKeys
 from course.grade.limits import CapOutputs
 from course.grade.restore import RestoreCells
@@ -48,3 +49,6 @@ def configure(c) -> None:
     c.OverwriteCells.add_missing_cells = False  # RestoreCells does this, for every kind of cell
     c.Execute.timeout = CELL_TIMEOUT  # SafeExecute is an Execute: it reads the same settings
     c.Execute.extra_arguments = [f"--IPKernelApp.exec_lines={KERNEL_PRELOAD}"]
+    # A hub or a Kubernetes secret sets the gradebook (say, PostgreSQL) without editing this file.
+    if gradebook.from_env():
+        c.CourseDirectory.db_url = gradebook.from_env()

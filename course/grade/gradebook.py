@@ -1,0 +1,113 @@
+"""Where the gradebook is (SQLite file or PostgreSQL server), and getting it ready before workers start.
+
+The URL comes from, first to last: `--db-url`, the `NBGRADER_DB_URL` environment variable (how a hub
+or a Kubernetes secret hands a password to the instructor's server), `c.CourseDirectory.db_url` in a
+config file, else nbgrader's default `gradebook.db` in the course folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from course.author.source import CourseError
+
+ENV_VAR = "NBGRADER_DB_URL"
+DRIVERS = {  # SQLAlchemy dialect+driver -> (module to import, what to install)
+    "postgresql+psycopg": ("psycopg", "psycopg[binary] (a dependency of this package)"),
+    "postgresql+psycopg2": ("psycopg2", "psycopg2-binary, or write postgresql+psycopg:// to use psycopg 3"),
+}
+
+
+def normalize(url: str) -> str:
+    """Name the driver this package ships: a bare `postgresql://` means psycopg 2 on SQLAlchemy 2.0."""
+    url = url.strip()
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare):]
+    return url
+
+
+def from_env() -> str | None:
+    value = os.environ.get(ENV_VAR, "").strip()
+    return normalize(value) if value else None
+
+
+def shown(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: say so where it is used
+        return url
+
+
+def check(url: str) -> None:
+    """Fail early, with the fix, on a URL nbgrader cannot use (rather than once per submission)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise CourseError(f"gradebook URL {url!r} is not a database URL; write e.g. sqlite:///gradebook.db or "
+                          f"postgresql+psycopg://user@host:5432/dbname (from --db-url, {ENV_VAR} or "
+                          "c.CourseDirectory.db_url)") from None
+    name = parsed.drivername
+    if name.startswith("postgresql") and name not in DRIVERS:
+        raise CourseError(f"gradebook URL {shown(url)}: driver {name!r} is not supported here; "
+                          "use postgresql+psycopg:// (psycopg 3, installed with this package)")
+    if name in DRIVERS:
+        module, install = DRIVERS[name]
+        try:
+            __import__(module)
+        except ImportError:
+            raise CourseError(f"gradebook URL {shown(url)} needs the Python module {module!r}: "
+                              f"pip install {install}") from None
+
+
+def is_file_db(url: str) -> bool:
+    return url.startswith("sqlite:")
+
+
+def sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    return Path(make_url(url).database) if is_file_db(url) and make_url(url).database else None
+
+
+def exists(url: str) -> bool:
+    """A server gradebook is assumed to be there (connecting is the real test); a file must exist."""
+    if not is_file_db(url):
+        return True
+    path = sqlite_path(url)
+    return path is not None and path.is_file()
+
+
+def prepare(url: str, assignments: list[str]) -> None:
+    """Create the tables once, before any worker opens the gradebook, and check each assignment is in it.
+
+    nbgrader creates missing tables whenever it opens a gradebook; four workers doing that at once on
+    an empty PostgreSQL database collide (duplicate key on pg_type), and every submission fails.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import OperationalError
+
+    check(url)
+    try:
+        with Gradebook(url) as gb:
+            missing = []
+            for name in assignments:
+                try:
+                    gb.find_assignment(name)
+                except MissingEntry:
+                    missing.append(name)
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise CourseError(f"cannot open the gradebook at {shown(url)}: {reason}") from None
+    if missing:
+        raise CourseError(
+            f"the gradebook at {shown(url)} has no assignment {', '.join(missing)}: nbgrader adds an assignment "
+            f"to the gradebook when it is generated; run `nbgrader generate_assignment NAME` (or Generate in "
+            f"the formgrader) with this gradebook configured, then grade again")
