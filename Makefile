@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The hub test's proxy, from npm (deploy/jupyterhub/package-lock.json), when this machine has npm.
+PROXY := $(if $(shell command -v npm),deploy/jupyterhub/node_modules/.bin/configurable-http-proxy)
 
 .PHONY: demo test build check lint clean bench
 
@@ -12,10 +14,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(PROXY): deploy/jupyterhub/package-lock.json
+	npm ci --prefix deploy/jupyterhub --no-audit --no-fund --loglevel=error
+	touch $(PROXY)
+
 demo: $(STAMP)  ## build the course and run a simulated class through nbgrader
 	$(VENV)/bin/course demo
 
-test: $(STAMP)  ## lint, unit tests, notebook execution (nbval), end-to-end nbgrader runs
+test: $(STAMP) $(PROXY)  ## lint, unit tests, notebooks (nbval), end-to-end nbgrader, JupyterHub and PostgreSQL runs
 	$(VENV)/bin/ruff check --output-format=concise course tests benchmarks deploy
 	$(PY) -m pytest tests --nbval-lax --nbval-current-env source release notebooks
 
@@ -30,4 +36,4 @@ bench: $(STAMP)  ## benchmarks: grading throughput, notebook and import costs (m
 	$(PY) benchmarks/notebooks.py
 
 clean:
-	rm -rf .demo build dist *.egg-info
+	rm -rf .demo build dist *.egg-info deploy/jupyterhub/node_modules

@@ -124,7 +124,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     if not args.no_collect:
         for name in args.assignment:
-            problem = batch.collect(root, name)
+            problem = batch.collect(root, name, url)
             if problem:
                 console.print(f"[yellow]collect {name}: {problem}; grading what is already collected[/yellow]")
     with Progress(TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),

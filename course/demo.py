@@ -219,8 +219,10 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
         f"c.Exchange.root = {str(exchange)!r}",
         "c.ExchangeCollect.check_owner = False",
         "c.CollectApp.check_owner = False",
-        # the demo is the embedded SQLite gradebook, even where NBGRADER_DB_URL points elsewhere
-        f"c.CourseDirectory.db_url = {'sqlite:///' + str(instructor / 'gradebook.db')!r}",
+        # the demo is the embedded SQLite gradebook beside this file, even where NBGRADER_DB_URL points elsewhere
+        "import os",
+        "c.CourseDirectory.db_url = 'sqlite:///' + os.path.join(os.path.dirname(os.path.abspath(__file__)), "
+        "'gradebook.db')",
     ])
     names = assignments(instructor)
     api = batch.make_api(instructor)

@@ -110,7 +110,8 @@ def hub(tmp_path_factory):
     env = {**os.environ, "COURSE_ROSTER_DIR": str(roster), "COURSE_EXCHANGE": str(tmp / "exchange"),
            "COURSE_HUB_URL": base, "COURSE_HUB_STATE": str(tmp / "state"),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    env.pop("NBGRADER_DB_URL", None)
+    # The hub hands the gradebook URL (a PostgreSQL password, in production) to instructors' servers only.
+    env["NBGRADER_DB_URL"] = f"sqlite:///{course_root / 'gradebook.db'}"
     (tmp / "state").mkdir()
     log = open(tmp / "hub.log", "w")
     started = time.monotonic()
@@ -205,8 +206,8 @@ def graded(hub):
         listed = _json(f"{url}/assignments?course_id={COURSE}")
         assert listed["success"], listed
         assert [a["assignment_id"] for a in listed["value"] if a["status"] == "released"] == [ASSIGNMENT]
-        fetched = _json(f"{url}/assignments/fetch", "POST", form={"course_id": COURSE, "assignment_id": ASSIGNMENT})
-        assert fetched["success"], fetched
+        listed = _json(f"{url}/assignments/fetch", "POST", form={"course_id": COURSE, "assignment_id": ASSIGNMENT})
+        assert [a["status"] for a in listed["value"]] == ["fetched"], listed
         path = f"{COURSE}/{ASSIGNMENT}/{NOTEBOOK}"  # where fetch puts it: one folder per course
         model = _json(f"{url}/api/contents/{path}?content=1")
         notebook = _answer(model["content"], source_nb, wants)
@@ -220,6 +221,10 @@ def graded(hub):
     code, output = _in_terminal(hub, teacher, f"cd {hub['course_root']} && course grade {ASSIGNMENT} --jobs 2")
     timings["course grade"] = time.monotonic() - started
     assert code == 0, output
+    assert (hub["course_root"] / "gradebook.db").is_file()
+    for user, server in servers.items():
+        code, seen = _in_terminal(hub, server, 'echo "db=[$NBGRADER_DB_URL]"')
+        assert code == 0 and ("gradebook.db]" in seen) == (user == INSTRUCTOR), (user, seen)
     with open(hub["course_root"] / "grades.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
     print("timings:", {k: f"{v:.1f} s" for k, v in timings.items()})
@@ -290,3 +295,18 @@ def test_a_student_logs_in_and_plays_a_scenario(hub, graded):
             assert any(w in widget.inner_text() for w in ("Strong choice", "Acceptable choice", "Weak choice"))
         finally:
             browser.close()
+
+
+def test_a_hub_user_outside_the_course_cannot_fetch_it(hub, graded):
+    # An account the hub knows but the roster does not list: nbgrader's JupyterHub plugin asks the
+    # hub for the user's groups, finds no nbgrader-aplus-4.7, and refuses.
+    status, _h, content = _request(f"{hub['base']}/hub/api/users/eve", "POST", body={})
+    assert status == 201, content
+    url = _start_server(hub, "eve")
+    listed = _json(f"{url}/assignments?course_id={COURSE}")
+    assert listed["success"] and listed["value"] == [], listed
+    # the fetch endpoint answers with the listing; the refusal itself is in the server's log
+    listed = _json(f"{url}/assignments/fetch", "POST", form={"course_id": COURSE, "assignment_id": ASSIGNMENT})
+    assert listed["success"] and listed["value"] == [], listed
+    assert not (hub["tmp"] / "homes" / "eve" / COURSE).exists()
+    assert "You do not have access to this course." in (hub["tmp"] / "hub.log").read_text()

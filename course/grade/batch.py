@@ -250,11 +250,14 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
     return summaries
 
 
-def collect(root: Path, assignment: str) -> str | None:
-    """Collect from the exchange when the course has one; returns what went wrong, if anything."""
-    config = load_config(root)
+def collect(root: Path, assignment: str, db_url: str | None = None) -> str | None:
+    """Collect from the exchange when the course has one; returns what went wrong, if anything.
+
+    Collect reads the due date from the gradebook, so it takes the same `db_url` as grading.
+    """
+    config = load_config(root, db_url)
     if "Exchange" not in config or not config.Exchange.get("root"):
         return None
-    api = make_api(root)
+    api = make_api(root, db_url)
     result = api.collect(assignment, update=True)
     return None if result is None or result["success"] else _last_line(result.get("error"))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import pwd
-import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +27,14 @@ INSTRUCTOR_ONLY_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create
 FRAME_SELF = '--ServerApp.tornado_settings={"headers": {"Content-Security-Policy": "frame-ancestors \'self\'"}}'
 # Under a hub, terminals open a login shell, and /etc/profile puts PATH back to the system's: the
 # `course` and `nbgrader` commands of the server's environment would be gone. A plain bash keeps them.
-PLAIN_SHELL = '--ServerApp.terminado_settings={"shell_command": ["%s"]}' % (shutil.which("bash") or "/bin/sh")
+PLAIN_SHELL = '--ServerApp.terminado_settings={"shell_command": ["/bin/bash"]}'
 # Spawners that start each server as its user's own OS account: nbgrader's owner check on collect
 # works there. Elsewhere (containers, SimpleLocalProcessSpawner) all servers run as one account,
 # every submission looks owned by it, and the check must be off.
 OWN_OS_ACCOUNT = {"LocalProcessSpawner", "SystemdSpawner", "SudoSpawner"}
 # Each server's token may read its own user's groups (the auth plugin asks the hub which courses).
+# The gradebook URL (with its password) goes from the hub's environment to graders' servers only.
+DB_URL_ENV = "NBGRADER_DB_URL"
 SERVER_SCOPES = ["users:activity!user", "access:servers!server", "read:users:groups!user", "read:users:name!user"]
 
 
@@ -132,9 +133,12 @@ def make_pre_spawn_hook(courses: list[Course], exchange: str, graders_use_own_se
             only = courses[0].id if len(courses) == 1 else None
             text = nbgrader_settings(exchange, user, only, None, shared)
             args = [f"--ServerApp.jpserver_extensions={name}=False" for name in INSTRUCTOR_ONLY_SERVER]
-        # the `course` and `nbgrader` commands in a terminal are this environment's
-        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])
-        spawner.environment = {**spawner.environment, CONFIG_ENV: text, "PATH": path}
+        environment = {**spawner.environment, CONFIG_ENV: text}
+        if teaches and os.environ.get(DB_URL_ENV):
+            environment[DB_URL_ENV] = os.environ[DB_URL_ENV]
+        if home is not None:  # a local server: `course` and `nbgrader` in its terminals are the hub's
+            environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        spawner.environment = environment
         spawner.args = [*spawner.args, *args, PLAIN_SHELL]
         if home is None:
             return  # the user image writes $COURSE_NBGRADER_CONFIG when the server starts (deploy/kubernetes)
@@ -154,20 +158,25 @@ def make_pre_spawn_hook(courses: list[Course], exchange: str, graders_use_own_se
     return pre_spawn_hook
 
 
-def _common(c, courses: list[Course], exchange: str) -> None:
+def _common(c, courses: list[Course], exchange: str, local: bool) -> None:
     c.JupyterHub.load_groups = {}
     for course in courses:
         c.JupyterHub.load_groups[course.grader_group] = {"users": sorted(course.staff)}
         c.JupyterHub.load_groups[course.student_group] = {"users": sorted(course.students)}
-    c.Authenticator.allowed_users = {name for course in courses for name in [*course.staff, *course.students]}
-    # User servers run in the hub's Python environment, where the course package is installed.
-    c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
+    if any(course.students for course in courses):  # else admission is the authenticator's own business
+        c.Authenticator.allowed_users = {name for course in courses for name in [*course.staff, *course.students]}
+    if local:  # user servers run in the hub's Python environment, where the course package is installed
+        c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]
     c.Spawner.default_url = "/lab"
 
 
-def one_course(c, course: Course, exchange: str = "/srv/nbgrader/exchange") -> None:
-    """A hub for one course: its instructors run the formgrader in their own servers."""
-    _common(c, [course], exchange)
+def one_course(c, course: Course, exchange: str = "/srv/nbgrader/exchange", local: bool = True) -> None:
+    """A hub for one course: its instructors run the formgrader in their own servers.
+
+    `local`: user servers run on this machine, in the hub's Python environment (False for
+    containers, whose image has the course installed).
+    """
+    _common(c, [course], exchange, local)
     c.JupyterHub.load_roles = [{"name": "server", "scopes": SERVER_SCOPES}]
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook([course], exchange, graders_use_own_server=True)
 
@@ -178,7 +187,7 @@ def many_courses(c, courses: list[Course], exchange: str = "/srv/nbgrader/exchan
     settings when it starts. Instructors and graders reach it through the hub (role
     `formgrade-<course>`); students see only the courses whose `nbgrader-<course>` group they are in.
     """
-    _common(c, courses, exchange)
+    _common(c, courses, exchange, local=True)
     roles = [{"name": "server", "scopes": [*SERVER_SCOPES, "list:services", "read:services"]}]
     services = []
     for n, course in enumerate(courses):
@@ -189,6 +198,9 @@ def many_courses(c, courses: list[Course], exchange: str = "/srv/nbgrader/exchan
             raise SystemExit(f"course_hub: course {course.id} needs an OS account {account!r} to run its "
                              f"formgrader (useradd --create-home {account})") from None
         root = course.root.format(home=entry.pw_dir, course=course.id)
+        environment = {"JUPYTERHUB_DEFAULT_URL": "/lab"}
+        if os.environ.get(DB_URL_ENV):  # the formgrader service grades into the shared gradebook
+            environment[DB_URL_ENV] = os.environ[DB_URL_ENV]
         settings = nbgrader_settings(exchange, account, course.id, root, shared_os_account=False)
         _write(Path(entry.pw_dir) / ".jupyter" / "nbgrader_config.py", settings, (entry.pw_uid, entry.pw_gid))
         roles.append({"name": course.grader_group, "groups": [course.grader_group],
@@ -197,7 +209,7 @@ def many_courses(c, courses: list[Course], exchange: str = "/srv/nbgrader/exchan
                       "scopes": ["list:services", f"read:services!service={course.id}"]})
         services.append({"name": course.id, "url": f"http://127.0.0.1:{port + n}", "user": account,
                          "cwd": entry.pw_dir, "command": [sys.executable, "-m", "jupyterhub.singleuser", FRAME_SELF],
-                         "environment": {"JUPYTERHUB_DEFAULT_URL": "/lab"}, "oauth_no_confirm": True})
+                         "environment": environment, "oauth_no_confirm": True})
     c.JupyterHub.load_roles = roles
     c.JupyterHub.services = services
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook(courses, exchange, graders_use_own_server=False)

@@ -1,0 +1,170 @@
+"""The gradebook on a real PostgreSQL server, and how a gradebook URL is chosen and checked.
+
+The server is a throw-away cluster (Debian's `postgresql`: initdb + pg_ctl in a temp folder) on
+127.0.0.1. The demo class is graded into it with `course grade --jobs 4`, and every grade must
+equal the one the demo's SQLite run recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from test_browser import _free_port
+
+from course.author.source import CourseError, assignments
+from course.grade import batch, gradebook
+
+COURSE_BIN = Path(sys.executable).parent / "course"
+
+
+def _pg_bin() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    return Path(versions[-1]).parent if versions else None
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A PostgreSQL server on a free loopback port; its URL, without a driver name (as people write it)."""
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server programs (initdb, pg_ctl): apt-get install postgresql")
+    # not under pytest's temp folder: that is private to this user, and the server runs as another
+    tmp = Path(tempfile.mkdtemp(prefix="course-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root: use Debian's postgres account
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail("running as root and there is no `postgres` account to run the server as")
+        os.chown(tmp, account.pw_uid, account.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, port = tmp / "data", _free_port()
+
+    def pg(*args: str) -> None:
+        proc = subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, f"{args[0]} failed: {proc.stdout}{proc.stderr}"
+
+    pg(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "course", "-E", "UTF8", "--locale=C", "--no-sync")
+    pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(tmp / "server.log"), "-w", "start",
+       "-o", f"-h 127.0.0.1 -p {port} -k {tmp} -F")
+    try:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={port} user=course dbname=postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE gradebook")
+        yield f"postgresql://course@127.0.0.1:{port}/gradebook"
+    finally:
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True, timeout=60)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _grades(url: str) -> dict[tuple[str, str, str, str], tuple]:
+    """Every grade in a gradebook: (assignment, student, notebook, cell) -> (auto, manual, max)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(gradebook.normalize(url)) as gb:
+        found = {}
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        key = (assignment.name, submission.student.id, notebook.name, grade.name)
+                        found[key] = (grade.auto_score, grade.manual_score, grade.max_score)
+        return found
+
+
+def test_demo_class_graded_with_four_workers_on_postgres_equals_sqlite(demo_run, postgres, tmp_path):
+    instructor, _csv = demo_run
+    course = tmp_path / "course"
+    shutil.copytree(instructor / "source", course / "source")
+    shutil.copytree(instructor / "submitted", course / "submitted")
+    (course / "nbgrader_config.py").write_text(
+        "from course.grade.config import configure\nc = get_config()  # noqa\nconfigure(c)\n"
+        "c.CourseDirectory.course_id = 'aplus-4.7-demo'\n")
+    env = {**os.environ, gradebook.ENV_VAR: postgres}
+    names = assignments(course)
+    # nbgrader puts an assignment in the gradebook when it generates it: do that against PostgreSQL.
+    generate = ("import sys; from pathlib import Path; from course.grade import batch\n"
+                "api = batch.make_api(Path(sys.argv[1]))\n"
+                "for name in sys.argv[2:]:\n"
+                "    result = api.generate_assignment(name, force=True, create=True)\n"
+                "    assert result['success'], result['log'][-2000:]\n")
+    proc = subprocess.run([sys.executable, "-c", generate, str(course), *names], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = subprocess.run([str(COURSE_BIN), "grade", *names, "--jobs", "4", "--no-collect"], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in names:
+        assert f"{name}: 6 graded, 0 failed" in proc.stdout, proc.stdout
+    sqlite = _grades(f"sqlite:///{instructor / 'gradebook.db'}")
+    pg = _grades(postgres)
+    assert len(sqlite) == len(names) * 6 * 2, "the demo class: 6 students, 2 graded cells per assignment"
+    assert pg == sqlite  # same cells, same scores: no grade lost or changed by four workers at once
+    assert not (course / "gradebook.db").exists(), "nothing went to a SQLite file"
+    # the export reads the same gradebook through the same URL
+    proc = subprocess.run([str(COURSE_BIN), "export", "--to", str(tmp_path / "pg.csv")], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(tmp_path / "pg.csv", newline="") as f, open(_csv, newline="") as g:
+        def scores(rows):
+            return sorted((r["assignment"], r["student_id"], float(r["score"])) for r in rows)
+        assert scores(csv.DictReader(f)) == scores(csv.DictReader(g))
+
+
+def test_a_server_that_is_not_there_is_named_without_its_password(tmp_path):
+    url = f"postgresql://grader:s3cret@127.0.0.1:{_free_port()}/gradebook"
+    with pytest.raises(CourseError) as info:
+        gradebook.prepare(gradebook.normalize(url), ["01-appearance"])
+    assert "cannot open the gradebook at postgresql+psycopg://grader:***@127.0.0.1" in str(info.value)
+    assert "s3cret" not in str(info.value)
+
+
+def test_driver_names_and_their_errors():
+    assert gradebook.normalize(" postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert gradebook.normalize("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert gradebook.normalize("postgresql+psycopg2://u@h/db") == "postgresql+psycopg2://u@h/db"
+    gradebook.check("postgresql+psycopg://u@h/db")  # psycopg 3 is a dependency
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        with pytest.raises(CourseError, match="pip install psycopg2-binary, or write postgresql[+]psycopg://"):
+            gradebook.check("postgresql+psycopg2://u:pw@h/db")
+    with pytest.raises(CourseError, match="driver 'postgresql[+]pg8000' is not supported"):
+        gradebook.check("postgresql+pg8000://u@h/db")
+    with pytest.raises(CourseError, match="is not a database URL"):
+        gradebook.check("gradebook.db")
+
+
+def test_url_comes_from_flag_then_environment_then_config(tmp_path, monkeypatch):
+    course = tmp_path / "course"
+    (course / "source").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text(
+        "from course.grade.config import configure\nc = get_config()  # noqa\nconfigure(c)\n")
+    monkeypatch.delenv(gradebook.ENV_VAR, raising=False)
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "user-config"))
+    assert batch.gradebook_url(course) == f"sqlite:///{course / 'gradebook.db'}"
+    monkeypatch.setenv(gradebook.ENV_VAR, "postgresql://env@h/db")
+    assert batch.gradebook_url(course) == "postgresql+psycopg://env@h/db"
+    assert batch.gradebook_url(course, "postgresql://flag@h/db") == "postgresql+psycopg://flag@h/db"
+    # settings a hub writes into the user's ~/.jupyter are read too, and the course folder's win
+    (tmp_path / "user-config").mkdir()
+    (tmp_path / "user-config" / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa\nc.Exchange.root = '/srv/exchange'\nc.CourseDirectory.course_id = 'user'\n")
+    (course / "nbgrader_config.py").write_text(
+        (course / "nbgrader_config.py").read_text() + "c.CourseDirectory.course_id = 'course'\n")
+    config = batch.load_config(course)
+    assert config.Exchange.root == "/srv/exchange" and config.CourseDirectory.course_id == "course"
