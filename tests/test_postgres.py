@@ -128,7 +128,7 @@ def test_demo_class_graded_with_four_workers_on_postgres_equals_sqlite(demo_run,
 def test_a_server_that_is_not_there_is_named_without_its_password(tmp_path):
     url = f"postgresql://grader:s3cret@127.0.0.1:{_free_port()}/gradebook"
     with pytest.raises(CourseError) as info:
-        gradebook.prepare(gradebook.normalize(url), ["01-appearance"])
+        gradebook.prepare(gradebook.normalize(url), "aplus-4.7", ["01-appearance"])
     assert "cannot open the gradebook at postgresql+psycopg://grader:***@127.0.0.1" in str(info.value)
     assert "s3cret" not in str(info.value)
 

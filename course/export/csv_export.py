@@ -109,16 +109,13 @@ def exporters() -> dict[str, type[CourseExport]]:
 def export(root: Path, fmt: str, to: str | Path | None = None, db_url: str | None = None,
            assignments: list[str] | None = None) -> list[Path]:
     """Write one format (or "all", each under its default name in `to` or the course folder)."""
-    from course.grade.batch import load_config, scripts_on_path
+    from course.grade.batch import course_directory, scripts_on_path
 
     scripts_on_path()
-    config = load_config(root, db_url)
-    from nbgrader.coursedir import CourseDirectory
-
-    url = CourseDirectory(config=config).db_url
+    coursedir = course_directory(root, db_url)
     chosen = exporters() if fmt == "all" else {fmt: exporters()[fmt]}
     written = []
-    with Gradebook(url) as gb:
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gb:
         for cls in chosen.values():
             plugin = cls()
             plugin.course_dir = root

@@ -73,11 +73,16 @@ def load_config(root: Path, db_url: str | None = None):
     return config
 
 
-def gradebook_url(root: Path, db_url: str | None = None) -> str:
-    """The gradebook this course grades into (see course.grade.gradebook for the order of sources)."""
+def course_directory(root: Path, db_url: str | None = None):
+    """nbgrader's view of the course folder: its gradebook URL, course id and folders."""
     from nbgrader.coursedir import CourseDirectory
 
-    return CourseDirectory(config=load_config(root, db_url)).db_url
+    return CourseDirectory(config=load_config(root, db_url))
+
+
+def gradebook_url(root: Path, db_url: str | None = None) -> str:
+    """The gradebook this course grades into (see course.grade.gradebook for the order of sources)."""
+    return course_directory(root, db_url).db_url
 
 
 def worker_db_url(db_url: str) -> str:
@@ -226,7 +231,8 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
     from course.grade import gradebook
 
     if pairs:
-        gradebook.prepare(gradebook_url(root, db_url), [a for a in todo if any(p[0] == a for p in pairs)])
+        coursedir = course_directory(root, db_url)
+        gradebook.prepare(coursedir.db_url, coursedir.course_id, sorted({assignment for assignment, _ in pairs}))
 
     finished = 0
 

@@ -85,7 +85,7 @@ def exists(url: str) -> bool:
     return path is not None and path.is_file()
 
 
-def prepare(url: str, assignments: list[str]) -> None:
+def prepare(url: str, course_id: str, assignments: list[str]) -> None:
     """Create the tables once, before any worker opens the gradebook, and check each assignment is in it.
 
     nbgrader creates missing tables whenever it opens a gradebook; four workers doing that at once on
@@ -96,7 +96,7 @@ def prepare(url: str, assignments: list[str]) -> None:
 
     check(url)
     try:
-        with Gradebook(url) as gb:
+        with Gradebook(url, course_id) as gb:  # the course id the workers use, or nbgrader adds another
             missing = []
             for name in assignments:
                 try:

@@ -170,6 +170,14 @@ def _common(c, courses: list[Course], exchange: str, local: bool) -> None:
     c.Spawner.default_url = "/lab"
 
 
+def this_machine(c) -> None:
+    """Where a hub on one machine listens and keeps its own state: $COURSE_HUB_URL, $COURSE_HUB_STATE."""
+    c.JupyterHub.bind_url = os.environ.get("COURSE_HUB_URL", "http://:8000")
+    state = Path(os.environ.get("COURSE_HUB_STATE", "/srv/jupyterhub"))
+    c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
+    c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"  # the hub's own state, not the grades
+
+
 def one_course(c, course: Course, exchange: str = "/srv/nbgrader/exchange", local: bool = True) -> None:
     """A hub for one course: its instructors run the formgrader in their own servers.
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from course_hub import Course, one_course, read_names  # noqa: E402
+from course_hub import Course, one_course, read_names, this_machine  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
 
@@ -35,11 +35,8 @@ course = Course(
 )
 one_course(c, course, exchange=os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange"))
 
-c.JupyterHub.bind_url = os.environ.get("COURSE_HUB_URL", "http://:8000")
-# Production: real accounts and passwords, one OS account per person. The test of this file
-# (tests/test_hub.py) replaces only these two lines, with `dummy` and `simple`.
+this_machine(c)
+# Production: real accounts and passwords, and each server runs as its user's own OS account.
+# The test of this file (tests/test_hub.py) replaces only these two lines, with `dummy` and `simple`.
 c.JupyterHub.authenticator_class = "pam"
 c.JupyterHub.spawner_class = "localprocess"
-state = Path(os.environ.get("COURSE_HUB_STATE", "/srv/jupyterhub"))
-c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
-c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"  # the hub's own state, not the grades

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from course_hub import Course, many_courses, read_names  # noqa: E402
+from course_hub import Course, many_courses, read_names, this_machine  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by JupyterHub when it loads this file)
 
@@ -22,9 +22,6 @@ courses = [Course(id=cid, instructors=read_names(roster / cid / "instructors.txt
                   students=read_names(roster / cid / "students.txt")) for cid in ids]
 many_courses(c, courses, exchange=os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange"))
 
-c.JupyterHub.bind_url = os.environ.get("COURSE_HUB_URL", "http://:8000")
+this_machine(c)
 c.JupyterHub.authenticator_class = "pam"
 c.JupyterHub.spawner_class = "localprocess"
-state = Path(os.environ.get("COURSE_HUB_STATE", "/srv/jupyterhub"))
-c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
-c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
