@@ -67,7 +67,7 @@ def _json(url: str, method: str = "GET", **kw):
     return json.loads(content) if content else None
 
 
-def _write_config(tmp: Path, proxy: str, port: int) -> Path:
+def _write_config(tmp: Path, proxy: str) -> Path:
     config = tmp / "jupyterhub_config.py"
     config.write_text(f"""
 c = get_config()  # noqa
@@ -115,7 +115,7 @@ def hub(tmp_path_factory):
     (tmp / "state").mkdir()
     log = open(tmp / "hub.log", "w")
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(_write_config(tmp, proxy, port))],
+    proc = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", str(_write_config(tmp, proxy))],
                             cwd=tmp / "state", env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def tail() -> str:

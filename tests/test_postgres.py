@@ -143,8 +143,10 @@ def test_driver_names_and_their_errors():
     except ImportError:
         with pytest.raises(CourseError, match="pip install psycopg2-binary, or write postgresql[+]psycopg://"):
             gradebook.check("postgresql+psycopg2://u:pw@h/db")
-    with pytest.raises(CourseError, match="driver 'postgresql[+]pg8000' is not supported"):
+    with pytest.raises(CourseError, match="needs the Python module 'pg8000': pip install the Python driver"):
         gradebook.check("postgresql+pg8000://u@h/db")
+    with pytest.raises(CourseError, match="knows no database kind 'postgresq'"):
+        gradebook.check("postgresq://u@h/db")
     with pytest.raises(CourseError, match="is not a database URL"):
         gradebook.check("gradebook.db")
 

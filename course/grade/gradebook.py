@@ -13,9 +13,9 @@ from pathlib import Path
 from course.author.source import CourseError
 
 ENV_VAR = "NBGRADER_DB_URL"
-DRIVERS = {  # SQLAlchemy dialect+driver -> (module to import, what to install)
-    "postgresql+psycopg": ("psycopg", "psycopg[binary] (a dependency of this package)"),
-    "postgresql+psycopg2": ("psycopg2", "psycopg2-binary, or write postgresql+psycopg:// to use psycopg 3"),
+DRIVERS = {  # SQLAlchemy dialect+driver -> what to install when its module is missing
+    "postgresql+psycopg": "'psycopg[binary]' (a dependency of this package: reinstall it)",
+    "postgresql+psycopg2": "psycopg2-binary, or write postgresql+psycopg:// to use psycopg 3",
 }
 
 
@@ -46,7 +46,7 @@ def shown(url: str) -> str:
 def check(url: str) -> None:
     """Fail early, with the fix, on a URL nbgrader cannot use (rather than once per submission)."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
     try:
         parsed = make_url(url)
@@ -55,16 +55,15 @@ def check(url: str) -> None:
                           f"postgresql+psycopg://user@host:5432/dbname (from --db-url, {ENV_VAR} or "
                           "c.CourseDirectory.db_url)") from None
     name = parsed.drivername
-    if name.startswith("postgresql") and name not in DRIVERS:
-        raise CourseError(f"gradebook URL {shown(url)}: driver {name!r} is not supported here; "
-                          "use postgresql+psycopg:// (psycopg 3, installed with this package)")
-    if name in DRIVERS:
-        module, install = DRIVERS[name]
-        try:
-            __import__(module)
-        except ImportError:
-            raise CourseError(f"gradebook URL {shown(url)} needs the Python module {module!r}: "
-                              f"pip install {install}") from None
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise CourseError(f"gradebook URL {shown(url)}: SQLAlchemy knows no database kind {name!r}; "
+                          "use sqlite:/// or postgresql+psycopg://") from None
+    except ImportError as exc:
+        install = DRIVERS.get(name, f"the Python driver for {name}")
+        raise CourseError(f"gradebook URL {shown(url)} needs the Python module {exc.name!r}: "
+                          f"pip install {install}") from None
 
 
 def is_file_db(url: str) -> bool:
