@@ -87,6 +87,9 @@ def test_many_courses_each_get_a_formgrader_service_and_students_see_only_theirs
     c.Spawner.pre_spawn_hook(ann)
     assert "CourseDirectory.root" not in ann.environment["COURSE_NBGRADER_CONFIG"]
     assert any("formgrader=False" in a for a in ann.args)
+    once = list(ann.args)
+    c.Spawner.pre_spawn_hook(ann)  # a restart of the same server adds nothing twice
+    assert ann.args == once
 
 
 def test_many_courses_without_the_grader_account_says_how_to_make_it(roster, monkeypatch):

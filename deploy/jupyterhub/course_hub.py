@@ -139,7 +139,8 @@ def make_pre_spawn_hook(courses: list[Course], exchange: str, graders_use_own_se
         if home is not None:  # a local server: `course` and `nbgrader` in its terminals are the hub's
             environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         spawner.environment = environment
-        spawner.args = [*spawner.args, *args, PLAIN_SHELL]
+        # the same spawner starts the server again after a stop: add each argument once
+        spawner.args = [*spawner.args, *(a for a in [*args, PLAIN_SHELL] if a not in spawner.args)]
         if home is None:
             return  # the user image writes $COURSE_NBGRADER_CONFIG when the server starts (deploy/kubernetes)
         # nbgrader sets the permissions inside the exchange that keep students apart; its root is open.
