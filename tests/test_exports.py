@@ -32,7 +32,7 @@ SCORES = {("s1", "02-proper-language"): {"ranking-check": 3, "rewrite-check": 3.
 def build_gradebook(db: Path) -> None:
     from nbgrader.api import Gradebook
 
-    from course.grade.batch import scripts_on_path
+    from course.grade.gradebook import scripts_on_path
 
     scripts_on_path()
     with Gradebook(f"sqlite:///{db}") as gb:

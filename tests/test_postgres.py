@@ -64,6 +64,7 @@ def postgres():
 
         with psycopg.connect(f"host=127.0.0.1 port={port} user=course dbname=postgres", autocommit=True) as conn:
             conn.execute("CREATE DATABASE gradebook")
+            conn.execute("CREATE DATABASE empty")
         yield f"postgresql://course@127.0.0.1:{port}/gradebook"
     finally:
         subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
@@ -123,6 +124,22 @@ def test_demo_class_graded_with_four_workers_on_postgres_equals_sqlite(demo_run,
         def scores(rows):
             return sorted((r["assignment"], r["student_id"], float(r["score"])) for r in rows)
         assert scores(csv.DictReader(f)) == scores(csv.DictReader(g))
+
+
+def test_grading_into_a_new_database_says_to_generate_first(demo_run, postgres, tmp_path):
+    # As a person types it, without the environment's scripts on PATH: nbgrader runs `alembic`
+    # by name when it creates the tables, and that must not end in a traceback.
+    instructor, _csv = demo_run
+    course = tmp_path / "course"
+    shutil.copytree(instructor / "source" / "01-appearance", course / "source" / "01-appearance")
+    shutil.copytree(instructor / "submitted" / "ada", course / "submitted" / "ada")
+    (course / "nbgrader_config.py").write_text("c = get_config()  # noqa\n")
+    env = {**os.environ, gradebook.ENV_VAR: postgres.replace("/gradebook", "/empty"), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([str(COURSE_BIN), "grade", "01-appearance", "--no-collect"], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "has no assignment 01-appearance: nbgrader adds an assignment to the gradebook when it is generated" \
+        in proc.stderr, proc.stderr
 
 
 def test_a_server_that_is_not_there_is_named_without_its_password(tmp_path):

@@ -109,7 +109,8 @@ def exporters() -> dict[str, type[CourseExport]]:
 def export(root: Path, fmt: str, to: str | Path | None = None, db_url: str | None = None,
            assignments: list[str] | None = None) -> list[Path]:
     """Write one format (or "all", each under its default name in `to` or the course folder)."""
-    from course.grade.batch import course_directory, scripts_on_path
+    from course.grade.batch import course_directory
+    from course.grade.gradebook import scripts_on_path
 
     scripts_on_path()
     coursedir = course_directory(root, db_url)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -92,18 +91,13 @@ def worker_db_url(db_url: str) -> str:
     return db_url
 
 
-def scripts_on_path() -> None:
-    """nbgrader runs `alembic` by name when it opens a new gradebook: find this interpreter's copy."""
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
-
-
 def make_api(root: Path, db_url: str | None = None):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    scripts_on_path()
+    from course.grade import gradebook
+
+    gradebook.scripts_on_path()
     config = load_config(root, db_url)
     coursedir = CourseDirectory(config=config)
     config.CourseDirectory.db_url = worker_db_url(coursedir.db_url)

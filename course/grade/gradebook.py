@@ -8,6 +8,7 @@ config file, else nbgrader's default `gradebook.db` in the course folder.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from course.author.source import CourseError
@@ -17,6 +18,13 @@ DRIVERS = {  # SQLAlchemy dialect+driver -> what to install when its module is m
     "postgresql+psycopg": "'psycopg[binary]' (a dependency of this package: reinstall it)",
     "postgresql+psycopg2": "psycopg2-binary, or write postgresql+psycopg:// to use psycopg 3",
 }
+
+
+def scripts_on_path() -> None:
+    """nbgrader runs `alembic` by name when it opens a new gradebook: find this interpreter's copy."""
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
 
 
 def normalize(url: str) -> str:
@@ -94,6 +102,7 @@ def prepare(url: str, course_id: str, assignments: list[str]) -> None:
     from sqlalchemy.exc import OperationalError
 
     check(url)
+    scripts_on_path()
     try:
         with Gradebook(url, course_id) as gb:  # the course id the workers use, or nbgrader adds another
             missing = []
