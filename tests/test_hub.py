@@ -25,7 +25,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, _free_port, quiet_lab_settings
+from test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, _artifacts, _free_port, quiet_lab_settings
 
 from course.author.source import exercises
 
@@ -284,6 +284,7 @@ def test_a_student_logs_in_and_plays_a_scenario(hub, graded):
             page.wait_for_url(f"**/user/{student}/lab**")
             page.goto(f"{hub['base']}/user/{student}/lab/tree/{COURSE}/{ASSIGNMENT}/{NOTEBOOK}")
             page.wait_for_selector(".jp-NotebookPanel")
+            _wait_for_idle_kernel(graded["servers"][student])  # Run All before the kernel is up can do nothing
             page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
             page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
             widget = page.locator(f"{OUTPUT}:has(.course-choice)").first
@@ -293,8 +294,22 @@ def test_a_student_logs_in_and_plays_a_scenario(hub, graded):
             page.wait_for_function("([sel, old]) => document.querySelector(sel).innerText !== old",
                                    arg=[f"{OUTPUT} .course-situation", situation])
             assert any(w in widget.inner_text() for w in ("Strong choice", "Acceptable choice", "Weak choice"))
+        except Exception:
+            page.screenshot(path=str(_artifacts(ROOT) / "hub-student-lab.png"))  # what the page showed
+            raise
         finally:
             browser.close()
+
+
+def _wait_for_idle_kernel(server: str, timeout: float = 90) -> None:
+    """Lab's idle indicator can lie; the sessions API does not (as in test_browser)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        sessions = _json(f"{server}/api/sessions")
+        if any(s["path"].endswith(NOTEBOOK) and s["kernel"]["execution_state"] == "idle" for s in sessions):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the kernel of {NOTEBOOK} never became idle")
 
 
 def test_a_hub_user_outside_the_course_cannot_fetch_it(hub, graded):
