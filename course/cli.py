@@ -122,6 +122,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     url = batch.gradebook_url(root, args.db_url)
     gradebook.check(url)
     console = Console(stderr=True)
+    sandbox = _sandbox_mode(console, batch.sandbox_settings(root, args.sandbox))
     if not args.no_collect:
         for name in args.assignment:
             problem = batch.collect(root, name, url)
@@ -135,7 +136,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             progress.update(task, completed=finished, total=total)
 
         summaries = batch.grade_many(root, {name: None for name in args.assignment}, jobs=args.jobs,
-                                     db_url=url, on_done=done)
+                                     db_url=url, on_done=done, sandbox=sandbox)
     for summary in summaries.values():
         _print_summary(root, summary, args.jobs)
     if not args.no_export:
@@ -146,6 +147,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
                  f"--CourseDirectory.db_url={url}", cwd=root)
         print(f"  grades exported to {dest}")
     return 1 if any(summary.failed for summary in summaries.values()) else 0
+
+
+def _sandbox_mode(console, settings) -> str:
+    """Say once whether student code runs sandboxed; the workers then use what was decided here."""
+    from course.grade.sandbox import unavailable
+
+    if settings.active():  # `require` without bubblewrap raises here, before anything is graded
+        console.print(f"sandbox: on ({settings.describe()})", soft_wrap=True)
+        return "require"
+    why = "switched off (--sandbox=off or c.Sandbox.mode)" if settings.mode == "off" else unavailable()
+    console.print(f"[yellow]sandbox: OFF, {why}. Student code runs unsandboxed: as you, with your files, "
+                  "the gradebook and the network in reach (see the README, \"Grading in a sandbox\")[/yellow]",
+                  soft_wrap=True)
+    return "off"
 
 
 def _print_summary(root: Path, summary, jobs: int) -> None:
@@ -243,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
                        "(default: $NBGRADER_DB_URL, else the course's config, else SQLite gradebook.db)")
     grade.add_argument("--no-collect", action="store_true", help="grade only what is already in submitted/")
     grade.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
+    grade.add_argument("--sandbox", choices=["auto", "require", "off"], default=None,
+                       help="run student code in the bubblewrap sandbox: auto (when the host can; the default, "
+                            "or c.Sandbox.mode), require (refuse to grade without it) or off")
     grade.set_defaults(func=cmd_grade)
     from course.export import FORMATS
 

@@ -27,7 +27,7 @@ from course.author.source import (
     read_cells,
     shown_scenarios,
 )
-from course.grade import batch
+from course.grade import batch, sandbox
 
 MARKER = ".course-demo"
 
@@ -238,6 +238,9 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
         log(f"collect {name}")
         _api_step(api.collect(name), f"collect {name}")
     log(f"`course grade`: intake, autograde and feedback for {len(names)} assignment(s) in {jobs} workers")
+    why = sandbox.unavailable()
+    log("  student code runs in the bubblewrap sandbox" if why is None
+        else f"  sandbox OFF ({why}): student code runs unsandboxed")
     summaries = batch.grade_many(instructor, {name: None for name in names}, jobs=jobs)
     for summary in summaries.values():
         for outcome in summary.failed:

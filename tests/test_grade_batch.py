@@ -90,7 +90,10 @@ def _replace_answers(notebook, source: str) -> None:
 
 @pytest.fixture(scope="module")
 def broken_batch(demo_run, tmp_path_factory):
-    """The demo class with submissions that stop nbgrader or its worker, graded in one batch."""
+    """The demo class with submissions that stop nbgrader or its worker, graded in one batch.
+
+    Unsandboxed, as on a host without bubblewrap: only there can a kernel reach its worker
+    (test_sandbox checks the same attack fails in the sandbox)."""
     instructor, _csv = demo_run
     course = tmp_path_factory.mktemp("broken") / "course"
     shutil.copytree(instructor, course, ignore=shutil.ignore_patterns("autograded", "feedback"))
@@ -108,7 +111,7 @@ def broken_batch(demo_run, tmp_path_factory):
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # dee has never been graded
         gb.remove_submission(ASSIGNMENT, "dee")
-    code = main(["--course-dir", str(course), "grade", ASSIGNMENT, "--jobs", "2", "--no-collect"])
+    code = main(["--course-dir", str(course), "grade", ASSIGNMENT, "--jobs", "2", "--no-collect", "--sandbox", "off"])
     return instructor, course, code
 
 
@@ -138,7 +141,8 @@ def test_the_summary_names_each_failure_and_repair(demo_run, tmp_path, capsys):
     shutil.copytree(instructor, course, ignore=shutil.ignore_patterns("autograded", "feedback"))
     _replace_answers(course / "submitted" / "dee" / ASSIGNMENT / "proper-language.ipynb", KILL_WORKER)
     (course / "submitted" / "ben" / ASSIGNMENT / "timestamp.txt").write_text("not a time")
-    code = main(["--course-dir", str(course), "grade", ASSIGNMENT, "--jobs", "2", "--no-collect", "--no-export"])
+    code = main(["--course-dir", str(course), "grade", ASSIGNMENT, "--jobs", "2", "--no-collect", "--no-export",
+                 "--sandbox", "off"])
     out = capsys.readouterr().out
     assert code == 1  # a failure is reported in the exit status
     assert f"{ASSIGNMENT}: {len(CLASS) - 1} graded, 1 failed" in out

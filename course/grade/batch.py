@@ -91,7 +91,24 @@ def worker_db_url(db_url: str) -> str:
     return db_url
 
 
-def make_api(root: Path, db_url: str | None = None):
+def sandbox_settings(root: Path, mode: str | None = None):
+    """The course's grading sandbox (c.Sandbox in nbgrader_config.py); `mode` (from --sandbox) wins."""
+    from traitlets import TraitError
+
+    from course.author.source import CourseError
+    from course.grade.sandbox import Sandbox
+
+    config = load_config(root)
+    if mode:
+        config.Sandbox.mode = mode
+    try:
+        return Sandbox(config=config)
+    except TraitError as exc:
+        raise CourseError(f"a c.Sandbox setting in nbgrader_config.py is wrong: {exc} "
+                          "(see the README, \"Grading in a sandbox\")") from None
+
+
+def make_api(root: Path, db_url: str | None = None, sandbox: str | None = None):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
@@ -99,6 +116,8 @@ def make_api(root: Path, db_url: str | None = None):
 
     gradebook.scripts_on_path()
     config = load_config(root, db_url)
+    if sandbox:
+        config.Sandbox.mode = sandbox
     coursedir = CourseDirectory(config=config)
     config.CourseDirectory.db_url = worker_db_url(coursedir.db_url)
     coursedir = CourseDirectory(config=config)
@@ -108,14 +127,14 @@ def make_api(root: Path, db_url: str | None = None):
 _API = None  # one per worker process
 
 
-def _start_worker(root: str, db_url: str | None) -> None:
+def _start_worker(root: str, db_url: str | None, sandbox: str | None) -> None:
     global _API
     os.setsid()  # a kernel that kills its process group takes this worker with it, not `course grade`
     # Kernels inherit stderr and chatter on it; nbgrader's own log and errors come back in results.
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 2)
     os.chdir(root)
-    _API = make_api(Path(root), db_url)
+    _API = make_api(Path(root), db_url, sandbox)
 
 
 def _last_line(text: str | None) -> str:
@@ -157,7 +176,7 @@ KILLED_WORKER = ("grading it stopped the grading worker process twice (its code 
                  "it); it has no grade: look at it by hand")
 
 
-def _run_pool(queue: deque, jobs: int, root: Path, db_url: str | None, feedback: bool,
+def _run_pool(queue: deque, jobs: int, root: Path, db_url: str | None, feedback: bool, sandbox: str | None,
               record: Callable[[str, Outcome], None]) -> list[tuple[str, str]]:
     """Grade from `queue` with at most `jobs` in flight; on a dead worker, return the ones in flight.
 
@@ -167,7 +186,7 @@ def _run_pool(queue: deque, jobs: int, root: Path, db_url: str | None, feedback:
     # fork: the workers inherit the parent's imports instead of paying for them again
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
-                             initargs=(str(root), db_url)) as pool:
+                             initargs=(str(root), db_url, sandbox)) as pool:
         running: dict = {}
         while queue or running:
             while queue and len(running) < max(1, jobs):
@@ -194,18 +213,19 @@ def submitted_students(root: Path, assignment: str) -> list[str]:
 
 def grade(root: Path, assignment: str, jobs: int = 2, students: Iterable[str] | None = None,
           db_url: str | None = None, on_done: Callable[[Outcome, int, int], None] | None = None,
-          feedback: bool = True) -> Summary:
+          feedback: bool = True, sandbox: str | None = None) -> Summary:
     """Autograde and write feedback for every submission of an assignment, `jobs` at a time."""
     todo = {assignment: list(students) if students is not None else None}
-    return grade_many(root, todo, jobs, db_url, on_done, feedback)[assignment]
+    return grade_many(root, todo, jobs, db_url, on_done, feedback, sandbox)[assignment]
 
 
 def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_url: str | None = None,
                on_done: Callable[[Outcome, int, int], None] | None = None,
-               feedback: bool = True) -> dict[str, Summary]:
+               feedback: bool = True, sandbox: str | None = None) -> dict[str, Summary]:
     """Grade several assignments in one pool, so a slow submission of one overlaps work on another.
 
-    `todo` maps each assignment to its students (None: everyone in submitted/).
+    `todo` maps each assignment to its students (None: everyone in submitted/); `sandbox` is a
+    c.Sandbox.mode for the workers (None: the course's setting).
     """
     from course.author.source import CourseError, notebooks
     from course.grade.intake import prepare
@@ -239,9 +259,9 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
 
     queue = deque(pairs)
     while queue:
-        suspects = _run_pool(queue, jobs, root, db_url, feedback, record)
+        suspects = _run_pool(queue, jobs, root, db_url, feedback, sandbox, record)
         for assignment, student in suspects:  # one at a time: a second death names the culprit
-            if _run_pool(deque([(assignment, student)]), 1, root, db_url, feedback, record):
+            if _run_pool(deque([(assignment, student)]), 1, root, db_url, feedback, sandbox, record):
                 record(assignment, Outcome(student, False, 0.0, KILLED_WORKER))
     for assignment, summary in summaries.items():
         summary.outcomes.sort(key=lambda o: o.student)

@@ -15,7 +15,10 @@ from nbgrader.preprocessors import Execute
 from nbgrader.preprocessors.execute import UnresponsiveKernelError
 from traitlets import Integer
 
+from course.grade.sandbox import Sandbox, SandboxedKernelManager
+
 STOPPED = "GradingStoppedThisCell"
+OUTPUT_CUT = "\n… [output cut by the grader: this cell printed more than {limit:,} characters; the rest was dropped]\n"
 
 
 def stopped_output(reason: str) -> NotebookNode:
@@ -34,10 +37,17 @@ class SafeExecute(Execute):
         config=True
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.sandbox = Sandbox(parent=self)
+        if self.sandbox.active(self.log):
+            self.kernel_manager_class = SandboxedKernelManager
+
     def preprocess(self, nb, resources, km=None):
         self._skipped: dict[int, str] = {}
         self._current = -1
         for _attempt in range(self.max_restarts + 1):
+            self._sent: dict[int, int] = {}  # characters of output received, per cell, in this run
             try:
                 return super().preprocess(nb, resources, km=km)
             except (CellTimeoutError, DeadKernelError, UnresponsiveKernelError, RuntimeError) as exc:
@@ -61,6 +71,17 @@ class SafeExecute(Execute):
         return ("this cell stopped the Python kernel (for example with os._exit or by killing it), "
                 "so it was skipped and the rest of the notebook was run again without it")
 
+    def output(self, outs, msg, display_id, cell_index):
+        """Keep a cell's output until it passes the limit; then one note, and nothing more."""
+        before = self._sent.get(cell_index, 0)
+        self._sent[cell_index] = before + _size(msg.get("content", {}))
+        limit = self.sandbox.output_chars
+        if self._sent[cell_index] <= limit:
+            return super().output(outs, msg, display_id, cell_index)
+        if before <= limit:
+            outs.append(NotebookNode(output_type="stream", name="stdout", text=OUTPUT_CUT.format(limit=limit)))
+        return None
+
     def preprocess_cell(self, cell, resources, index):
         self._current = index
         if index in self._skipped:
@@ -68,3 +89,10 @@ class SafeExecute(Execute):
             cell.execution_count = None
             return cell, resources
         return super().preprocess_cell(cell, resources, index)
+
+
+def _size(content: dict) -> int:
+    size = len(content.get("text", "")) + sum(len(line) for line in content.get("traceback", []))
+    for value in content.get("data", {}).values():
+        size += len(value) if isinstance(value, str) else len(str(value))
+    return size
