@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,40 +17,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from helpers import CHROMIUM, CHROMIUM_ARGS, OUTPUT, artifacts, free_port, quiet_lab_settings
 
 from course.play.log import LOG_NAME, read_log
 
-CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 ASSIGNMENT = "02-proper-language"
 NOTEBOOK = "proper-language.ipynb"
 TOKEN = "course-browser-test"
-OUTPUT = ".jp-OutputArea-output"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get_json(url: str):
     with urllib.request.urlopen(url, timeout=5) as response:
         return json.load(response)
-
-
-def quiet_lab_settings(config_dir: Path) -> None:
-    """Start the kernel without asking, and fetch no news: either would put a dialog over the page."""
-    settings = config_dir / "lab" / "user-settings" / "@jupyterlab"
-    tracker = settings / "notebook-extension" / "tracker.jupyterlab-settings"
-    notify = settings / "apputils-extension" / "notification.jupyterlab-settings"
-    for path, data in [(tracker, {"autoStartDefaultKernel": True}),
-                       (notify, {"fetchNews": "false", "checkForUpdates": False})]:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data))
 
 
 def _isolated_env(home: Path) -> dict:
@@ -74,7 +51,7 @@ def lab(root, tmp_path_factory):
     home = tmp_path_factory.mktemp("lab")
     work = home / "student"
     shutil.copytree(root / "release" / ASSIGNMENT, work / ASSIGNMENT)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_file = open(home / "lab.log", "w")
     proc = subprocess.Popen(
@@ -143,12 +120,6 @@ def _log_rows(lab):
     return read_log(path) if path.exists() else []
 
 
-def _artifacts(root: Path) -> Path:
-    folder = Path(os.environ.get("COURSE_ARTIFACTS", root / "build" / "test-artifacts"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def test_scenario_renders_with_labelled_choices(page):
     widget = _scenario(page)
     assert widget.locator(".jupyter-widgets-error-widget").count() == 0, "a part of the widget failed to render"
@@ -180,7 +151,7 @@ def test_play_to_an_ending_by_clicking(page, lab, root):
     assert "Ending:" in text and "Your score:" in text
     assert "What went well" in text and "What to practise" in text
     ending = widget.locator("[aria-label='Ending']").first
-    shot = _artifacts(root) / "scenario-ending.png"
+    shot = artifacts(root) / "scenario-ending.png"
     ending.scroll_into_view_if_needed()
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000

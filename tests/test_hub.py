@@ -25,7 +25,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, OUTPUT, _artifacts, _free_port, quiet_lab_settings
+from helpers import CHROMIUM, CHROMIUM_ARGS, OUTPUT, artifacts, free_port, quiet_lab_settings
 
 from course.author.source import exercises
 
@@ -80,8 +80,8 @@ c.SimpleLocalProcessSpawner.home_dir_template = {str(tmp / 'homes' / '{username}
 c.Spawner.args = {['--allow-root'] if os.geteuid() == 0 else []!r}
 # This machine: loopback ports, the npm proxy, and a token for the test to drive the hub with.
 c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = {_free_port()}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{_free_port()}"
+c.JupyterHub.hub_port = {free_port()}
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{free_port()}"
 c.ConfigurableHTTPProxy.command = [{proxy!r}]
 c.JupyterHub.services = [{{"name": "course-test", "api_token": {TOKEN!r}}}]
 c.JupyterHub.load_roles = [*c.JupyterHub.load_roles, {{"name": "course-test", "services": ["course-test"],
@@ -105,7 +105,7 @@ def hub(tmp_path_factory):
     shutil.copy(ROOT / "nbgrader_config.py", course_root / "nbgrader_config.py")
     for user in [INSTRUCTOR, *STUDENTS]:
         quiet_lab_settings(tmp / "homes" / user / ".jupyter")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "COURSE_ROSTER_DIR": str(roster), "COURSE_EXCHANGE": str(tmp / "exchange"),
            "COURSE_HUB_URL": base, "COURSE_HUB_STATE": str(tmp / "state"),
@@ -295,7 +295,7 @@ def test_a_student_logs_in_and_plays_a_scenario(hub, graded):
                                    arg=[f"{OUTPUT} .course-situation", situation])
             assert any(w in widget.inner_text() for w in ("Strong choice", "Acceptable choice", "Weak choice"))
         except Exception:
-            page.screenshot(path=str(_artifacts(ROOT) / "hub-student-lab.png"))  # what the page showed
+            page.screenshot(path=str(artifacts(ROOT) / "hub-student-lab.png"))  # what the page showed
             raise
         finally:
             browser.close()

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from test_browser import _free_port
+from helpers import free_port
 
 from course.author.source import CourseError, assignments
 from course.grade import batch, gradebook
@@ -50,7 +50,7 @@ def postgres():
             pytest.fail("running as root and there is no `postgres` account to run the server as")
         os.chown(tmp, account.pw_uid, account.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
-    data, port = tmp / "data", _free_port()
+    data, port = tmp / "data", free_port()
 
     def pg(*args: str) -> None:
         proc = subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
@@ -143,7 +143,7 @@ def test_grading_into_a_new_database_says_to_generate_first(demo_run, postgres, 
 
 
 def test_a_server_that_is_not_there_is_named_without_its_password(tmp_path):
-    url = f"postgresql://grader:s3cret@127.0.0.1:{_free_port()}/gradebook"
+    url = f"postgresql://grader:s3cret@127.0.0.1:{free_port()}/gradebook"
     with pytest.raises(CourseError) as info:
         gradebook.prepare(gradebook.normalize(url), "aplus-4.7", ["01-appearance"])
     assert "cannot open the gradebook at postgresql+psycopg://grader:***@127.0.0.1" in str(info.value)

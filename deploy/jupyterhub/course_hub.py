@@ -104,11 +104,13 @@ def _home(spawner) -> Path | None:
 
 
 def _write(path: Path, text: str, owner: tuple[int, int] | None) -> None:
+    """Write a file in a user's home; the hub runs as root, so the file and the folders it made go to `owner`."""
+    made = [folder for folder in reversed(path.parents) if not folder.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     if owner:
-        for made in (path, path.parent, *([path.parent.parent] if path.parent.parent.name == ".jupyter" else [])):
-            os.chown(made, *owner)
+        for item in [*made, path]:
+            os.chown(item, *owner)
 
 
 def make_pre_spawn_hook(courses: list[Course], exchange: str, graders_use_own_server: bool):
