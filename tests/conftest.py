@@ -69,3 +69,11 @@ def demo_run(tmp_path_factory):
     # The dashboard notebook (run by nbval after the tests) reports on this class.
     os.environ["COURSE_DIR"] = str(work / "instructor")
     return work / "instructor", csv_path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print what tests measured on the way (never asserted on: speed is for benchmarks/)."""
+    from helpers import SUMMARY
+
+    for line in SUMMARY:
+        terminalreporter.write_line(line)

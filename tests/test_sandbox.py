@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import statistics
 import textwrap
 from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import SUMMARY
 from hostile_corpus import FULL, RANK_ANSWER
 from keyscan import key_strings
 
@@ -75,6 +77,14 @@ ATTACKS = {
         except Exception as exc:
             print("RESULT failed", repr(exc))
     """,
+    "x-exchange": """
+        import os
+        try:
+            inbound = os.listdir("{exchange}/aplus-4.7/inbound")
+            print("RESULT worked", inbound)
+        except Exception as exc:
+            print("RESULT failed", repr(exc))
+    """,
     "x-network": """
         import socket
         try:
@@ -128,7 +138,7 @@ ATTACKS = {
 }
 
 
-def _build(course: Path, port: int) -> None:
+def _build(course: Path, port: int, exchange: Path) -> None:
     release = course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     by_answer = {ex.grade_id: ex for ex in exercises(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")}
     wrong = f"ranking = {list(reversed(by_answer[RANK_ANSWER].key['order']))!r}\n"
@@ -141,7 +151,8 @@ def _build(course: Path, port: int) -> None:
                 if attack is None:
                     cell.source = by_answer[grade_id].solution
                 elif grade_id == RANK_ANSWER:  # the attack, then an answer that honestly earns 0
-                    code = textwrap.dedent(attack).format(port=port, victim=VICTIM, size=BIG_FILE_MB * 1024 ** 2)
+                    code = textwrap.dedent(attack).format(port=port, victim=VICTIM, size=BIG_FILE_MB * 1024 ** 2,
+                                                          exchange=exchange)
                     cell.source = code + "\n" + wrong
         folder = course / "submitted" / name / ASSIGNMENT
         folder.mkdir(parents=True)
@@ -162,12 +173,15 @@ def listener():
 def template(root, tmp_path_factory, listener):
     course = tmp_path_factory.mktemp("sandbox") / "course"
     course.mkdir()
+    exchange = course.parent / "exchange"  # what students hand in, before it is collected
+    (exchange / "aplus-4.7" / "inbound" / f"bob+{ASSIGNMENT}+2026-11-20 10:00:00.000000 UTC").mkdir(parents=True)
     config = (root / "nbgrader_config.py").read_text(encoding="utf-8")
-    config += "".join(f"\nc.Sandbox.{name} = {value}" for name, value in LIMITS.items()) + "\n"
+    config += "".join(f"\nc.Sandbox.{name} = {value}" for name, value in LIMITS.items())
+    config += f"\nc.Exchange.root = {str(exchange)!r}\n"
     (course / "nbgrader_config.py").write_text(config, encoding="utf-8")
     shutil.copytree(root / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
     nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=course)
-    _build(course, listener)
+    _build(course, listener, exchange)
     return course
 
 
@@ -284,6 +298,10 @@ def test_sandboxed_limits_say_what_stopped_the_attack(sandboxed):
 def test_unsandboxed_and_sandboxed_honest_scores_agree(unsandboxed, sandboxed):
     for name in HONEST:
         assert _scores(unsandboxed["course"], name) == _scores(sandboxed["course"], name) == FULL
+    # What grading an honest submission cost each way, for the log (benchmarks/sandbox.py measures it)
+    off, on = ([o.seconds for o in run["summary"].outcomes if o.student in HONEST] for run in (unsandboxed, sandboxed))
+    SUMMARY.append(f"sandbox: an honest submission took {statistics.mean(on):.2f} s sandboxed and "
+                   f"{statistics.mean(off):.2f} s unsandboxed (mean of {len(on)}, 2 workers)")
 
 
 PROBE = """
@@ -394,3 +412,23 @@ def test_a_bad_sandbox_mode_in_the_config_is_named(one_student, capsys):
     assert _grade(one_student) != 0
     err = capsys.readouterr().err
     assert "mode" in err and "sometimes" in err
+
+
+def test_cpu_time_is_limited(tmp_path):
+    """A kernel that spins past c.Sandbox.cpu_seconds is stopped by the kernel (SIGXCPU), not left to run."""
+    if sandbox.unavailable():
+        pytest.skip(f"the grading sandbox cannot run here: {sandbox.unavailable()}")
+    import signal
+    import subprocess
+    import sys
+
+    work, run = tmp_path / "work", tmp_path / "run"
+    uid = sandbox.kernel_uid()
+    for folder in (work, run):
+        folder.mkdir()
+        if uid is not None:
+            os.chown(folder, uid, uid)
+    cmd = sandbox.Sandbox(cpu_seconds=1).command([sys.executable, "-c", "while True: pass"], work, run, {}, uid)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    # bwrap reports its child's death by signal as 128 + the signal's number
+    assert proc.returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGKILL), proc
