@@ -432,3 +432,23 @@ def test_cpu_time_is_limited(tmp_path):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     # bwrap reports its child's death by signal as 128 + the signal's number
     assert proc.returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGKILL), proc
+
+
+def test_a_kernel_folder_only_its_owner_may_enter_works(tmp_path):
+    """Under umask 077 nbgrader makes autograded folders 0700; the kernel must still start in its own."""
+    if sandbox.unavailable():
+        pytest.skip(f"the grading sandbox cannot run here: {sandbox.unavailable()}")
+    import subprocess
+    import sys
+
+    work, run = tmp_path / "work", tmp_path / "run"
+    uid = sandbox.kernel_uid()
+    for folder in (work, run):
+        folder.mkdir(mode=0o700)
+        if uid is not None:
+            os.chown(folder, uid, uid)
+    probe = "import os; open('note.txt', 'w').write('ok'); print(os.getcwd())"
+    proc = subprocess.run(sandbox.Sandbox().command([sys.executable, "-c", probe], work, run, {}, uid),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(work) and (work / "note.txt").read_text() == "ok"

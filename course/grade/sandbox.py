@@ -88,7 +88,7 @@ class Sandbox(Configurable):
 
         `readable` defaults to this Python's folders and the course package (python_folders).
         """
-        spec = json.dumps({"limits": self.limits(), "uid": uid})
+        spec = json.dumps({"limits": self.limits(), "uid": uid, "cwd": str(workdir)})
         readable = python_folders(hide=workdir) if readable is None else readable
         return [shutil.which("bwrap") or "bwrap", *self.bwrap_options(workdir, runtime, env, uid, readable),
                 python, "-I", "-S", str(INIT), spec, "--", *kernel]
@@ -118,7 +118,9 @@ class Sandbox(Configurable):
             opts += ["--ro-bind", folder, folder]
         for folder in config_folders():  # an nbgrader_config.py there may hold a gradebook password
             opts += ["--tmpfs", folder]
-        opts += ["--bind", str(runtime), str(runtime), "--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+        # No --chdir: bwrap would enter the folder before sandbox_init changes uid, and a folder only
+        # the kernel's uid may enter (umask 077) would refuse it; sandbox_init goes there afterwards.
+        opts += ["--bind", str(runtime), str(runtime), "--bind", str(workdir), str(workdir)]
         return opts
 
 

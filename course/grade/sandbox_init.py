@@ -2,8 +2,9 @@
 
 It runs as `python -I -S sandbox_init.py SPEC -- KERNEL...` with the standard library only, so
 nothing of the course or the student's is imported before the limits hold. SPEC is JSON:
-{"limits": {"RLIMIT_AS": bytes, ...}, "uid": int or null}. A uid is given only when grading runs as
-root: root is exempt from the process limit, so the kernel drops to an unused uid of its own.
+{"limits": {"RLIMIT_AS": bytes, ...}, "uid": int or null, "cwd": the kernel's folder}. A uid is
+given only when grading runs as root: root is exempt from the process limit, so the kernel drops
+to an unused uid of its own.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main(argv: list[str]) -> None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)  # all three: no way back to root, and no capabilities left
+    os.chdir(spec["cwd"])  # as the kernel's own uid, which owns it
     # No set-uid program (su, sudo, ...) can raise the kernel's privileges again.
     if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         sys.exit(f"sandbox: prctl(NO_NEW_PRIVS) failed: {os.strerror(ctypes.get_errno())}")
