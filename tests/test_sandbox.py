@@ -8,9 +8,14 @@ honest students keep their exact scores and the attackers earn nothing from thei
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
+import signal
 import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -207,10 +212,13 @@ def unsandboxed(template):
 
 @pytest.fixture(scope="module")
 def sandboxed(template):
-    why = sandbox.unavailable()
-    if why:
-        pytest.skip(f"the grading sandbox cannot run here: {why}")
+    _needs_sandbox()
     return _graded(template, "require")
+
+
+def _needs_sandbox() -> None:
+    if sandbox.unavailable():
+        pytest.skip(f"the grading sandbox cannot run here: {sandbox.unavailable()}")
 
 
 def _result(course: Path, student: str) -> str:
@@ -334,12 +342,7 @@ def test_an_ordinary_account_is_sandboxed_too(listener):
     Run as `nobody` with Debian's own Python (the one under test may live in root's home)."""
     if os.geteuid() != 0 or not shutil.which("runuser") or not os.path.exists("/usr/bin/python3"):
         pytest.skip("needs root (to become nobody), runuser and /usr/bin/python3")
-    if sandbox.unavailable():
-        pytest.skip(f"the grading sandbox cannot run here: {sandbox.unavailable()}")
-    import pwd
-    import subprocess
-    import tempfile
-
+    _needs_sandbox()
     nobody = pwd.getpwnam("nobody")
     tmp = Path(tempfile.mkdtemp(prefix="sandbox-nobody-"))
     try:
@@ -381,8 +384,7 @@ def _grade(course: Path, *options: str) -> int:
 
 
 def test_course_grade_says_the_sandbox_is_on(one_student, capsys):
-    if sandbox.unavailable():
-        pytest.skip(f"the grading sandbox cannot run here: {sandbox.unavailable()}")
+    _needs_sandbox()
     assert _grade(one_student) == 0
     err = capsys.readouterr().err
     assert "sandbox: on (memory 1024 MiB, 48 processes, 60 s CPU, files up to 8 MiB, no network)" in err
@@ -414,20 +416,21 @@ def test_a_bad_sandbox_mode_in_the_config_is_named(one_student, capsys):
     assert "mode" in err and "sometimes" in err
 
 
-def test_cpu_time_is_limited(tmp_path):
-    """A kernel that spins past c.Sandbox.cpu_seconds is stopped by the kernel (SIGXCPU), not left to run."""
-    if sandbox.unavailable():
-        pytest.skip(f"the grading sandbox cannot run here: {sandbox.unavailable()}")
-    import signal
-    import subprocess
-    import sys
-
+def _folders(tmp_path: Path, mode: int = 0o755) -> tuple[Path, Path, int | None]:
+    """A kernel's folder and its runtime folder, owned by the uid the kernel runs as; and that uid."""
+    _needs_sandbox()
     work, run = tmp_path / "work", tmp_path / "run"
     uid = sandbox.kernel_uid()
     for folder in (work, run):
-        folder.mkdir()
+        folder.mkdir(mode=mode)
         if uid is not None:
             os.chown(folder, uid, uid)
+    return work, run, uid
+
+
+def test_cpu_time_is_limited(tmp_path):
+    """A kernel that spins past c.Sandbox.cpu_seconds is stopped by the kernel (SIGXCPU), not left to run."""
+    work, run, uid = _folders(tmp_path)
     cmd = sandbox.Sandbox(cpu_seconds=1).command([sys.executable, "-c", "while True: pass"], work, run, {}, uid)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     # bwrap reports its child's death by signal as 128 + the signal's number
@@ -436,19 +439,23 @@ def test_cpu_time_is_limited(tmp_path):
 
 def test_a_kernel_folder_only_its_owner_may_enter_works(tmp_path):
     """Under umask 077 nbgrader makes autograded folders 0700; the kernel must still start in its own."""
-    if sandbox.unavailable():
-        pytest.skip(f"the grading sandbox cannot run here: {sandbox.unavailable()}")
-    import subprocess
-    import sys
-
-    work, run = tmp_path / "work", tmp_path / "run"
-    uid = sandbox.kernel_uid()
-    for folder in (work, run):
-        folder.mkdir(mode=0o700)
-        if uid is not None:
-            os.chown(folder, uid, uid)
+    work, run, uid = _folders(tmp_path, mode=0o700)
     probe = "import os; open('note.txt', 'w').write('ok'); print(os.getcwd())"
     proc = subprocess.run(sandbox.Sandbox().command([sys.executable, "-c", probe], work, run, {}, uid),
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(work) and (work / "note.txt").read_text() == "ok"
+
+
+def test_no_folder_above_the_kernel_nor_from_pythonpath_is_shown(tmp_path, monkeypatch):
+    course = tmp_path / "course"
+    work = course / "autograded" / "ann" / ASSIGNMENT
+    extra, script = tmp_path / "extra", tmp_path / "script"
+    for folder in (work, extra, script):
+        folder.mkdir(parents=True)
+    monkeypatch.setattr(sys, "path", [str(script), *sys.path, str(course), str(tmp_path), str(extra)])
+    monkeypatch.setenv("PYTHONPATH", str(extra))
+    shown = [Path(f) for f in sandbox.python_folders(hide=work)]
+    assert not {course, tmp_path, extra, script} & set(shown), shown
+    assert any(f == sandbox.PACKAGE or f in sandbox.PACKAGE.parents for f in shown)  # the course package
+    assert any(f == Path(sys.prefix) or f in Path(sys.prefix).parents for f in shown)  # the environment

@@ -68,8 +68,9 @@ class SafeExecute(Execute):
         if isinstance(exc, CellTimeoutError):
             return (f"this cell was still running after {self.timeout} seconds and ignored the request to stop, "
                     "so it was skipped and the rest of the notebook was run again without it")
-        return ("this cell stopped the Python kernel (for example with os._exit or by killing it), "
-                "so it was skipped and the rest of the notebook was run again without it")
+        return ("this cell stopped the Python kernel (for example with os._exit, by killing it, or by using "
+                "more CPU time than the grader allows), so it was skipped and the rest of the notebook was run "
+                "again without it")
 
     def output(self, outs, msg, display_id, cell_index):
         """Keep a cell's output until it passes the limit; then one note, and nothing more."""

@@ -136,6 +136,9 @@ def kernel_env(env: dict[str, str]) -> dict[str, str]:
     kept.setdefault("MPLBACKEND", "Agg")
     # JPY_PARENT_PID=1: the kernel's parent is the sandbox's init (ipykernel then neither polls it nor prints
     # its "Ctrl-C will not work" banner); --die-with-parent ends the kernel with the grader.
+    # One thread per numerical library: on a many-core host OpenBLAS would otherwise start a thread
+    # per core at `import numpy` and run into the process limit.
+    kept.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     kept.update(HOME="/tmp", TMPDIR="/tmp", PYTHONNOUSERSITE="1", JPY_PARENT_PID="1",
                 PATH=os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]))
     return kept
@@ -151,7 +154,11 @@ def python_folders(hide: Path) -> list[str]:
     `hide` is the kernel's working folder: a folder above it (the course root, say, when it is on
     sys.path) would bring the gradebook and every other student's work into view.
     """
-    wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(PACKAGE), *sys.path}
+    # Not sys.path[0] (this program's own folder or the current one) nor $PYTHONPATH: the kernel's
+    # Python, with a clean environment, puts neither on its path, so they would only widen the view.
+    from_env = set(os.environ.get("PYTHONPATH", "").split(os.pathsep))
+    site = [p for p in sys.path[1:] if p not in from_env]
+    wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(PACKAGE), *site}
     folders = sorted({Path(os.path.abspath(p)) for p in wanted if p and os.path.isdir(p)})
     folders = [f for f in folders if not _holds(f, hide.resolve()) and not _holds(f, hide)]
     system = [Path(d) for d in SYSTEM_DIRS]
