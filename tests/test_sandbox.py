@@ -143,11 +143,17 @@ ATTACKS = {
 }
 
 
+# Not an attack: a cell that loops for ever is interrupted at the timeout, sandboxed or not (the
+# grader's SIGINT must reach the kernel without stopping the sandbox around it).
+LOOPING = {"x-loop": "while True:\n    pass\n"}
+TIMEOUT = 8  # seconds per cell
+
+
 def _build(course: Path, port: int, exchange: Path) -> None:
     release = course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     by_answer = {ex.grade_id: ex for ex in exercises(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")}
     wrong = f"ranking = {list(reversed(by_answer[RANK_ANSWER].key['order']))!r}\n"
-    students = {name: None for name in HONEST} | ATTACKS
+    students = {name: None for name in HONEST} | ATTACKS | LOOPING
     for name, attack in students.items():
         nb = nbformat.read(release, as_version=4)
         for cell in nb.cells:
@@ -182,7 +188,7 @@ def template(root, tmp_path_factory, listener):
     (exchange / "aplus-4.7" / "inbound" / f"bob+{ASSIGNMENT}+2026-11-20 10:00:00.000000 UTC").mkdir(parents=True)
     config = (root / "nbgrader_config.py").read_text(encoding="utf-8")
     config += "".join(f"\nc.Sandbox.{name} = {value}" for name, value in LIMITS.items())
-    config += f"\nc.Exchange.root = {str(exchange)!r}\n"
+    config += f"\nc.Exchange.root = {str(exchange)!r}\nc.Execute.timeout = {TIMEOUT}\n"
     (course / "nbgrader_config.py").write_text(config, encoding="utf-8")
     shutil.copytree(root / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
     nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=course)
@@ -262,7 +268,7 @@ def test_with_the_sandbox_every_attack_fails_and_grading_carries_on(sandboxed):
     course = sandboxed["course"]
     summary = sandboxed["summary"]
     assert not summary.failed, [(o.student, o.error) for o in summary.failed]
-    assert {o.student for o in summary.graded} == set(HONEST) | set(ATTACKS)
+    assert {o.student for o in summary.graded} == set(HONEST) | set(ATTACKS) | set(LOOPING)
     for name in ATTACKS:
         if name != "x-kill-grader":
             assert _result(course, name).startswith("RESULT failed"), (name, _result(course, name))
@@ -459,3 +465,13 @@ def test_no_folder_above_the_kernel_nor_from_pythonpath_is_shown(tmp_path, monke
     assert not {course, tmp_path, extra, script} & set(shown), shown
     assert any(f == sandbox.PACKAGE or f in sandbox.PACKAGE.parents for f in shown)  # the course package
     assert any(f == Path(sys.prefix) or f in Path(sys.prefix).parents for f in shown)  # the environment
+
+
+@pytest.mark.parametrize("run", ["unsandboxed", "sandboxed"])
+def test_an_endless_loop_is_interrupted_not_killed(run, request):
+    course = request.getfixturevalue(run)["course"]
+    nb = nbformat.read(course / "autograded" / "x-loop" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == RANK_ANSWER)
+    errors = [o.get("ename") for o in cell.outputs if o.output_type == "error"]
+    assert errors == ["KeyboardInterrupt", "CellTimeoutError"], cell.outputs  # nbgrader adds the second
+    assert "GradingStoppedThisCell" not in nbformat.writes(nb)  # no kernel was lost on the way

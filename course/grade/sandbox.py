@@ -90,8 +90,12 @@ class Sandbox(Configurable):
         """
         spec = json.dumps({"limits": self.limits(), "uid": uid, "cwd": str(workdir)})
         readable = python_folders(hide=workdir) if readable is None else readable
-        return [shutil.which("bwrap") or "bwrap", *self.bwrap_options(workdir, runtime, env, uid, readable),
-                python, "-I", "-S", str(INIT), spec, "--", *kernel]
+        bwrap = [shutil.which("bwrap") or "bwrap", *self.bwrap_options(workdir, runtime, env, uid, readable),
+                 python, "-I", "-S", str(INIT), spec, "--", *kernel]
+        # The grader interrupts a cell with SIGINT to the kernel's whole process group, bwrap included,
+        # and bwrap dies of it (taking the kernel along). So bwrap starts with SIGINT ignored, and
+        # sandbox_init gives the kernel the default back.
+        return ["/bin/sh", "-c", 'trap "" INT; exec "$0" "$@"', *bwrap]
 
     def bwrap_options(self, workdir: Path, runtime: Path, env: dict[str, str], uid: int | None,
                       readable: list[str]) -> list[str]:

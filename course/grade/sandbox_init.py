@@ -13,6 +13,7 @@ import ctypes
 import json
 import os
 import resource
+import signal
 import sys
 
 PR_SET_NO_NEW_PRIVS = 38
@@ -30,6 +31,7 @@ def main(argv: list[str]) -> None:
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)  # all three: no way back to root, and no capabilities left
     os.chdir(spec["cwd"])  # as the kernel's own uid, which owns it
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # bwrap ignores it; the kernel must not (interrupts)
     # No set-uid program (su, sudo, ...) can raise the kernel's privileges again.
     if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         sys.exit(f"sandbox: prctl(NO_NEW_PRIVS) failed: {os.strerror(ctypes.get_errno())}")
