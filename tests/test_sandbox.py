@@ -475,3 +475,13 @@ def test_an_endless_loop_is_interrupted_not_killed(run, request):
     errors = [o.get("ename") for o in cell.outputs if o.output_type == "error"]
     assert errors == ["KeyboardInterrupt", "CellTimeoutError"], cell.outputs  # nbgrader adds the second
     assert "GradingStoppedThisCell" not in nbformat.writes(nb)  # no kernel was lost on the way
+
+
+def test_an_interpreter_path_with_dots_still_starts(tmp_path, monkeypatch):
+    """Run as `cd benchmarks && ../.venv/bin/python ...`: the sandbox has no benchmarks/ to pass through."""
+    work, run, uid = _folders(tmp_path)
+    dotted = str(Path(sys.executable).parent / "nonexistent-folder" / ".." / Path(sys.executable).name)
+    monkeypatch.setattr(sys, "executable", dotted)
+    cmd = sandbox.Sandbox().command([dotted, "-c", "print('started')"], work, run, {}, uid)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "started", proc.stderr

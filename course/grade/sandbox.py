@@ -83,11 +83,14 @@ class Sandbox(Configurable):
         return False
 
     def command(self, kernel: list[str], workdir: Path, runtime: Path, env: dict[str, str], uid: int | None,
-                python: str = sys.executable, readable: list[str] | None = None) -> list[str]:
+                python: str | None = None, readable: list[str] | None = None) -> list[str]:
         """The bwrap command line that runs `kernel` in `workdir` with only what it needs in sight.
 
-        `readable` defaults to this Python's folders and the course package (python_folders).
+        `python` defaults to this interpreter and `readable` to its folders and the course package
+        (python_folders). Paths are normalised: `.venv/bin/../bin/python` names folders the sandbox lacks.
         """
+        python = _normal(python or sys.executable)
+        kernel = [_normal(kernel[0]), *kernel[1:]]
         spec = json.dumps({"limits": self.limits(), "uid": uid, "cwd": str(workdir)})
         readable = python_folders(hide=workdir) if readable is None else readable
         bwrap = [shutil.which("bwrap") or "bwrap", *self.bwrap_options(workdir, runtime, env, uid, readable),
@@ -128,6 +131,10 @@ class Sandbox(Configurable):
         return opts
 
 
+def _normal(program: str) -> str:
+    return os.path.normpath(program) if os.sep in program else program
+
+
 def _parents(folders: list[str]) -> list[str]:
     """The folders above these, outermost first, that the sandbox does not already have."""
     above = {str(p) for f in folders for p in Path(f).parents}
@@ -144,7 +151,7 @@ def kernel_env(env: dict[str, str]) -> dict[str, str]:
     # per core at `import numpy` and run into the process limit.
     kept.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     kept.update(HOME="/tmp", TMPDIR="/tmp", PYTHONNOUSERSITE="1", JPY_PARENT_PID="1",
-                PATH=os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"]))
+                PATH=os.pathsep.join([os.path.dirname(_normal(sys.executable)), "/usr/local/bin", "/usr/bin", "/bin"]))
     return kept
 
 
