@@ -151,12 +151,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def _sandbox_mode(console, settings) -> str:
     """Say once whether student code runs sandboxed; the workers then use what was decided here."""
-    from course.grade.sandbox import unavailable
-
-    if settings.active():  # `require` without bubblewrap raises here, before anything is graded
-        console.print(f"sandbox: on ({settings.describe()})", soft_wrap=True)
+    on, why = settings.status()  # `require` without bubblewrap raises here, before anything is graded
+    if on:
+        console.print(f"sandbox: on ({why})", soft_wrap=True)
         return "require"
-    why = "switched off (--sandbox=off or c.Sandbox.mode)" if settings.mode == "off" else unavailable()
     console.print(f"[yellow]sandbox: OFF, {why}. Student code runs unsandboxed: as you, with your files, "
                   "the gradebook and the network in reach (see the README, \"Grading in a sandbox\")[/yellow]",
                   soft_wrap=True)

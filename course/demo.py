@@ -27,7 +27,7 @@ from course.author.source import (
     read_cells,
     shown_scenarios,
 )
-from course.grade import batch, sandbox
+from course.grade import batch
 
 MARKER = ".course-demo"
 
@@ -238,8 +238,8 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
         log(f"collect {name}")
         _api_step(api.collect(name), f"collect {name}")
     log(f"`course grade`: intake, autograde and feedback for {len(names)} assignment(s) in {jobs} workers")
-    why = sandbox.unavailable()
-    log("  student code runs in the bubblewrap sandbox" if why is None
+    on, why = batch.sandbox_settings(instructor).status()
+    log(f"  student code runs in the bubblewrap sandbox ({why})" if on
         else f"  sandbox OFF ({why}): student code runs unsandboxed")
     summaries = batch.grade_many(instructor, {name: None for name in names}, jobs=jobs)
     for summary in summaries.values():

@@ -26,7 +26,7 @@ from hostile_corpus import FULL, RANK_ANSWER
 from keyscan import key_strings
 
 from course.author.nbgrader_run import nbgrader
-from course.author.source import exercises
+from course.author.source import CourseError, exercises
 from course.grade import batch, sandbox
 
 ASSIGNMENT = "02-proper-language"
@@ -423,6 +423,29 @@ def test_course_grade_refuses_when_the_sandbox_is_required_but_missing(one_stude
     assert not (one_student / "autograded").exists()  # nothing was graded
 
 
+def test_one_decision_says_whether_and_why(monkeypatch):
+    class Log:
+        warnings: list[str] = []
+
+        def warning(self, text, *args):
+            self.warnings.append(text % args)
+
+    log = Log()
+    monkeypatch.setattr(sandbox, "_WARNED", set())
+    monkeypatch.setattr(sandbox, "unavailable", lambda: "bwrap is missing")
+    assert sandbox.Sandbox(mode="auto").status() == (False, "bwrap is missing")
+    off = sandbox.Sandbox(mode="off")
+    assert off.status()[0] is False and "switched off" in off.status()[1]
+    with pytest.raises(CourseError, match="required .* but bwrap is missing"):
+        sandbox.Sandbox(mode="require").status()
+    assert not off.active(log) and log.warnings == []  # asked for: no warning
+    assert not sandbox.Sandbox(mode="auto").active(log) and not sandbox.Sandbox(mode="auto").active(log)
+    assert len(log.warnings) == 1 and "bwrap is missing" in log.warnings[0]
+    monkeypatch.setattr(sandbox, "unavailable", lambda: None)
+    assert sandbox.Sandbox(mode="require", memory_mb=512).status() == (True, sandbox.Sandbox(memory_mb=512).describe())
+    assert sandbox.Sandbox(mode="off").status()[0] is False
+
+
 def test_a_bad_sandbox_mode_in_the_config_is_named(one_student, capsys):
     with open(one_student / "nbgrader_config.py", "a", encoding="utf-8") as f:
         f.write('c.Sandbox.mode = "sometimes"\n')
@@ -438,8 +461,7 @@ def _folders(tmp_path: Path, mode: int = 0o755) -> tuple[Path, Path, int | None]
     uid = sandbox.kernel_uid()
     for folder in (work, run):
         folder.mkdir(mode=mode)
-        if uid is not None:
-            os.chown(folder, uid, uid)
+    sandbox.hand_to(uid, work, run)
     return work, run, uid
 
 

@@ -32,6 +32,16 @@ class Outcome:
     error: str = ""  # the last line of nbgrader's error, for the summary
 
 
+@dataclass(frozen=True)
+class Workers:
+    """What every grading worker is started with (the pool pickles it for each new process)."""
+
+    root: Path
+    db_url: str | None = None
+    sandbox: str | None = None  # a c.Sandbox.mode; None: the course's own setting
+    feedback: bool = True
+
+
 @dataclass
 class Summary:
     assignment: str
@@ -127,14 +137,14 @@ def make_api(root: Path, db_url: str | None = None, sandbox: str | None = None):
 _API = None  # one per worker process
 
 
-def _start_worker(root: str, db_url: str | None, sandbox: str | None) -> None:
+def _start_worker(workers: Workers) -> None:
     global _API
     os.setsid()  # a kernel that kills its process group takes this worker with it, not `course grade`
     # Kernels inherit stderr and chatter on it; nbgrader's own log and errors come back in results.
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 2)
-    os.chdir(root)
-    _API = make_api(Path(root), db_url, sandbox)
+    os.chdir(workers.root)
+    _API = make_api(workers.root, workers.db_url, workers.sandbox)
 
 
 def _last_line(text: str | None) -> str:
@@ -176,7 +186,7 @@ KILLED_WORKER = ("grading it stopped the grading worker process twice (its code 
                  "it); it has no grade: look at it by hand")
 
 
-def _run_pool(queue: deque, jobs: int, root: Path, db_url: str | None, feedback: bool, sandbox: str | None,
+def _run_pool(queue: deque, jobs: int, workers: Workers,
               record: Callable[[str, Outcome], None]) -> list[tuple[str, str]]:
     """Grade from `queue` with at most `jobs` in flight; on a dead worker, return the ones in flight.
 
@@ -186,12 +196,12 @@ def _run_pool(queue: deque, jobs: int, root: Path, db_url: str | None, feedback:
     # fork: the workers inherit the parent's imports instead of paying for them again
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
-                             initargs=(str(root), db_url, sandbox)) as pool:
+                             initargs=(workers,)) as pool:
         running: dict = {}
         while queue or running:
             while queue and len(running) < max(1, jobs):
                 assignment, student = queue.popleft()
-                running[pool.submit(_grade_one, assignment, student, feedback)] = (assignment, student)
+                running[pool.submit(_grade_one, assignment, student, workers.feedback)] = (assignment, student)
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 assignment, student = running.pop(future)
@@ -257,11 +267,12 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
         if on_done:
             on_done(outcome, finished, len(pairs))
 
+    workers = Workers(root, db_url, sandbox, feedback)
     queue = deque(pairs)
     while queue:
-        suspects = _run_pool(queue, jobs, root, db_url, feedback, sandbox, record)
+        suspects = _run_pool(queue, jobs, workers, record)
         for assignment, student in suspects:  # one at a time: a second death names the culprit
-            if _run_pool(deque([(assignment, student)]), 1, root, db_url, feedback, sandbox, record):
+            if _run_pool(deque([(assignment, student)]), 1, workers, record):
                 record(assignment, Outcome(student, False, 0.0, KILLED_WORKER))
     for assignment, summary in summaries.items():
         summary.outcomes.sort(key=lambda o: o.student)

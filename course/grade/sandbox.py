@@ -69,18 +69,26 @@ class Sandbox(Configurable):
         return (f"memory {self.memory_mb} MiB, {self.processes} processes, {self.cpu_seconds} s CPU, "
                 f"files up to {self.file_mb} MiB, no network")
 
-    def active(self, log=None) -> bool:
-        """Whether kernels are sandboxed; `require` without bubblewrap is an error, `auto` warns once."""
+    def status(self) -> tuple[bool, str]:
+        """Whether kernels are sandboxed, and in words what that means or why not.
+
+        The one place the decision is made; `require` without bubblewrap is an error.
+        """
         if self.mode == "off":
-            return False
+            return False, "switched off (--sandbox=off or c.Sandbox.mode = 'off')"
         why = unavailable()
         if why is None:
-            return True
+            return True, self.describe()
         if self.mode == "require":
             raise CourseError(f"the grading sandbox is required (c.Sandbox.mode = 'require') but {why}")
-        if log is not None:
+        return False, why
+
+    def active(self, log=None) -> bool:
+        """status() for a kernel about to start; `auto` without bubblewrap warns once in `log`."""
+        on, why = self.status()
+        if not on and self.mode == "auto" and log is not None:
             _warn_once(log, why)
-        return False
+        return on
 
     def command(self, kernel: list[str], workdir: Path, runtime: Path, env: dict[str, str], uid: int | None,
                 python: str | None = None, readable: list[str] | None = None) -> list[str]:
@@ -194,6 +202,13 @@ def kernel_uid() -> int | None:
     return ROOT_UID_BASE + os.getpid() % 1_000_000 if os.geteuid() == 0 else None
 
 
+def hand_to(uid: int | None, *paths: Path) -> None:
+    """Give the kernel's uid these paths (grading as root); _give_back undoes it when the kernel stops."""
+    if uid is not None:
+        for path in paths:
+            os.chown(path, uid, uid)
+
+
 @functools.cache
 def unavailable() -> str | None:
     """Why kernels cannot be sandboxed on this host, or None when they can (checked once per process)."""
@@ -204,9 +219,7 @@ def unavailable() -> str | None:
         workdir.mkdir()
         runtime.mkdir()
         uid = kernel_uid()
-        if uid is not None:
-            for path in (workdir, runtime):
-                os.chown(path, uid, uid)
+        hand_to(uid, workdir, runtime)
         probe = [sys.executable, "-c", "import ipykernel, course.exercise"]
         try:
             proc = subprocess.run(Sandbox().command(probe, workdir, runtime, dict(os.environ), uid),
@@ -248,9 +261,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         kernel, kw = await super()._async_pre_start_kernel(**kw)
         self.workdir = Path(kw.get("cwd") or os.getcwd()).absolute()
-        if self.uid is not None:
-            for path in (self.runtime, Path(self.connection_file), self.workdir):
-                os.chown(path, self.uid, self.uid)
+        hand_to(self.uid, self.runtime, Path(self.connection_file), self.workdir)
         env = dict(kw.get("env") or os.environ)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # for bwrap; the kernel gets kernel_env()
         return self.sandbox.command(kernel, self.workdir, self.runtime, env, self.uid), kw
