@@ -231,13 +231,19 @@ def sandboxed(template):
 
 
 def _needs_sandbox() -> None:
-    if sandbox.unavailable():
-        pytest.skip(f"the grading sandbox cannot run here: {sandbox.unavailable()}")
+    why = sandbox.unavailable()
+    if why:
+        pytest.skip(f"the grading sandbox cannot run here: {why}")
+
+
+def _answer(course: Path, student: str):
+    """A student's autograded notebook, and in it the ranking answer cell that holds the attack."""
+    nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
+    return nb, next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == RANK_ANSWER)
 
 
 def _result(course: Path, student: str) -> str:
-    nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == RANK_ANSWER)
+    _, cell = _answer(course, student)
     text = "".join(o.get("text", "") for o in cell.outputs)
     lines = [line for line in text.splitlines() if line.startswith("RESULT")]
     return lines[0] if lines else f"no RESULT line; outputs: {cell.outputs!r}"[:2000]
@@ -425,7 +431,8 @@ def test_course_grade_refuses_when_the_sandbox_is_required_but_missing(one_stude
 
 def test_one_decision_says_whether_and_why(monkeypatch):
     class Log:
-        warnings: list[str] = []
+        def __init__(self) -> None:
+            self.warnings: list[str] = []
 
         def warning(self, text, *args):
             self.warnings.append(text % args)
@@ -500,9 +507,7 @@ def test_no_folder_above_the_kernel_nor_from_pythonpath_is_shown(tmp_path, monke
 
 @pytest.mark.parametrize("run", ["unsandboxed", "sandboxed"])
 def test_an_endless_loop_is_interrupted_not_killed(run, request):
-    course = request.getfixturevalue(run)["course"]
-    nb = nbformat.read(course / "autograded" / "x-loop" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == RANK_ANSWER)
+    nb, cell = _answer(request.getfixturevalue(run)["course"], "x-loop")
     errors = [o.get("ename") for o in cell.outputs if o.output_type == "error"]
     assert errors == ["KeyboardInterrupt", "CellTimeoutError"], cell.outputs  # nbgrader adds the second
     assert "GradingStoppedThisCell" not in nbformat.writes(nb)  # no kernel was lost on the way
