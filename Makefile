@@ -8,10 +8,14 @@ PROXY := $(if $(shell command -v npm),deploy/jupyterhub/node_modules/.bin/config
 
 .PHONY: demo test build check lint clean bench
 
-$(STAMP): pyproject.toml
+GUARD_CONFIG := etc/jupyter/jupyter_server_config.d/aplus-professionalism.json
+
+$(STAMP): pyproject.toml deploy/jupyter_server_config.d/aplus-professionalism.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	# an editable install skips pyproject's data-files: enable the formgrader guard as a wheel would
+	install -D -m 644 deploy/jupyter_server_config.d/aplus-professionalism.json $(VENV)/$(GUARD_CONFIG)
 	touch $(STAMP)
 
 $(PROXY): deploy/jupyterhub/package-lock.json

@@ -10,6 +10,14 @@ from pathlib import Path
 from course.author.nbgrader_run import StepFailed
 from course.author.source import CourseError, find_course
 from course.play.scenario import ScenarioError
+from course.safe_text import for_terminal
+
+
+def rich_escape(text: str) -> str:
+    """Text for a rich string that is read as markup (a progress bar's description)."""
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -76,7 +84,7 @@ def cmd_intake(args: argparse.Namespace) -> int:
     done = prepare(root / "submitted", args.assignment, expected)
     for student, notes in done.items():
         for note in notes:
-            print(f"{student}: {note}")
+            print(for_terminal(f"{student}: {note}"))
     print(f"intake {args.assignment}: {len(done)} submission(s) needed repair")
     return 0
 
@@ -84,19 +92,30 @@ def cmd_intake(args: argparse.Namespace) -> int:
 def cmd_review(args: argparse.Namespace) -> int:
     """List the autograded cells a grader should look at."""
     from rich.console import Console
-    from rich.table import Table
 
     from course.grade.review import flags
 
     root = find_course(args.course_dir)
     found = flags(root, args.assignment)
-    table = Table(title=f"{args.assignment}: {len(found)} cell(s) to review")
-    for col in ("student", "notebook", "cell", "score", "why"):
-        table.add_column(col)
-    for f in found:
-        table.add_row(f.student, f.notebook, f.cell, f.score, f.reason)
+    table = text_table(f"{args.assignment}: {len(found)} cell(s) to review",
+                       ["student", "notebook", "cell", "score", "why"],
+                       [[f.student, f.notebook, f.cell, f.score, f.reason] for f in found])
     Console(width=None if sys.stdout.isatty() else 160).print(table)
     return 0
+
+
+def text_table(title: str, columns: list[str], rows: list[list[object]], no_wrap: bool = False):
+    """A rich table whose every cell is plain text: student ids, cell ids and reasons can hold
+    rich markup (`[/]`) or terminal escape sequences, and must print as what they are."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(for_terminal(title)))
+    for col in columns:
+        table.add_column(Text(col), no_wrap=no_wrap)
+    for row in rows:
+        table.add_row(*(Text(for_terminal(cell)) for cell in row))
+    return table
 
 
 def _gradebook(root: Path, db_url: str | None) -> str:
@@ -115,6 +134,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     """Collect, autograde in parallel, write feedback and export, with a progress bar and a summary."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.text import Text
 
     from course.grade import batch, gradebook
 
@@ -127,10 +147,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
         for name in args.assignment:
             problem = batch.collect(root, name, url)
             if problem:
-                console.print(f"[yellow]collect {name}: {problem}; grading what is already collected[/yellow]")
+                console.print(Text(for_terminal(f"collect {name}: {problem}; grading what is already collected"),
+                                   style="yellow"))
     with Progress(TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=False) as progress:
-        task = progress.add_task(", ".join(args.assignment), total=None)
+        task = progress.add_task(rich_escape(for_terminal(", ".join(args.assignment))), total=None)
 
         def done(outcome: batch.Outcome, finished: int, total: int) -> None:
             progress.update(task, completed=finished, total=total)
@@ -162,21 +183,23 @@ def _sandbox_mode(console, settings) -> str:
 
 
 def _print_summary(root: Path, summary, jobs: int) -> None:
-    print(f"{summary.assignment}: {len(summary.graded)} graded, {len(summary.failed)} failed, "
-          f"{summary.review} cell(s) to review, in {summary.seconds:.0f} s with {jobs} worker(s)")
+    """Plain lines; student ids, repair notes and errors can hold anything, so each passes for_terminal."""
+    print(for_terminal(f"{summary.assignment}: {len(summary.graded)} graded, {len(summary.failed)} failed, "
+                       f"{summary.review} cell(s) to review, in {summary.seconds:.0f} s with {jobs} worker(s)"))
     for student, notes in summary.repaired.items():
         for note in notes:
-            print(f"  repaired {student}: {note}")
+            print(for_terminal(f"  repaired {student}: {note}"))
     for outcome in summary.failed:
-        print(f"  failed {outcome.student}: {outcome.error}")
+        print(for_terminal(f"  failed {outcome.student}: {outcome.error}"))
     for outcome in summary.graded:
         if outcome.error:
-            print(f"  {outcome.student}: {outcome.error}")
+            print(for_terminal(f"  {outcome.student}: {outcome.error}"))
     if summary.review:
         where = "" if root == Path.cwd().resolve() else f"--course-dir {root} "
-        print(f"  see the flagged cells with `course {where}review {summary.assignment}`")
+        print(for_terminal(f"  see the flagged cells with `course {where}review {summary.assignment}`"))
     if not summary.outcomes:
-        print(f"  nothing to grade: no folder submitted/*/{summary.assignment} (collect first, or check the name)")
+        print(for_terminal(f"  nothing to grade: no folder submitted/*/{summary.assignment} (collect first, or check "
+                           "the name)"))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -198,34 +221,31 @@ def cmd_report(args: argparse.Namespace) -> int:
     _gradebook(root, None)
     out = Path(args.out) if args.out else root / "report"
     for path in write_report(root, out):
-        print(f"wrote {path}")
-    print(summary_table(load_exports(out)["grades"]).to_string(index=False))
+        print(for_terminal(f"wrote {path}"))
+    print(for_terminal(summary_table(load_exports(out)["grades"]).to_string(index=False), newlines=True))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
     from course import demo
 
     console = Console(width=None if sys.stdout.isatty() else 140)
-    csv_path = demo.run(Path(args.workdir), args.course_dir, log=lambda m: console.print(f"[dim]· {m}[/dim]"))
+    csv_path = demo.run(Path(args.workdir), args.course_dir,
+                        log=lambda m: console.print(Text(f"· {for_terminal(m)}", style="dim")))
     rows = demo.score_table(csv_path.parent)
-    table = Table(title="Simulated class: scores from the gradebook")
     columns = ["student", "assignment", "simulates", "ranking", "reflection", "total", "max"]
-    for col in columns:
-        table.add_column(col, no_wrap=True)
-    for row in rows:
-        table.add_row(*(f"{row[c]:g}" if isinstance(row.get(c), float) else str(row.get(c, "")) for c in columns))
-    console.print(table)
+    console.print(text_table("Simulated class: scores from the gradebook", columns, no_wrap=True, rows=[
+        [f"{row[c]:g}" if isinstance(row.get(c), float) else row.get(c, "") for c in columns] for row in rows]))
     from course.grade.review import flags
 
     for name in sorted({row["assignment"] for row in rows}):
         found = flags(csv_path.parent, name)
-        console.print(f"{name}: {len(found)} cell(s) flagged for a grader; see them with "
-                      f"`course --course-dir {csv_path.parent} review {name}`")
-    console.print(f"CSV for your gradebook: {csv_path}")
+        console.print(Text(for_terminal(f"{name}: {len(found)} cell(s) flagged for a grader; see them with "
+                                        f"`course --course-dir {csv_path.parent} review {name}`")))
+    console.print(Text(for_terminal(f"CSV for your gradebook: {csv_path}")))
     return 0
 
 
@@ -280,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (CourseError, StepFailed, ScenarioError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(for_terminal(f"error: {exc}", newlines=True), file=sys.stderr)
         return 1
 
 

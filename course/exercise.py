@@ -12,6 +12,7 @@ from course.grade.payload import MIME, make_payload
 from course.grade.ranking import check_shape
 from course.grade.reflection import clean_text, describe, load_rubric, open_criteria
 from course.grade.result import NOT_ANSWERED
+from course.safe_text import for_markdown
 
 FOOTER = "_Your score is worked out when your notebook is graded._"
 
@@ -42,11 +43,9 @@ GRADING = False
 def _show(exercise: str, kind: str, answer: Any, lines: list[str]) -> None:
     from IPython.display import display
 
-    text = "\n".join([*(f"- {line}" for line in lines), "", FOOTER])
-    display(
-        {MIME: make_payload(exercise, kind, answer), "text/markdown": text, "text/plain": text},
-        raw=True,
-    )
+    markdown = "\n".join([*(f"- {for_markdown(line)}" for line in lines), "", FOOTER])
+    plain = "\n".join([*(f"- {line}" for line in lines), "", FOOTER.strip("_")])
+    display({MIME: make_payload(exercise, kind, answer), "text/markdown": markdown, "text/plain": plain}, raw=True)
 
 
 def record_ranking(exercise: str, answer: Any, choices: str | list[str]) -> None:

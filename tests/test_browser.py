@@ -8,16 +8,13 @@ screen is kept in build/test-artifacts/ (or $COURSE_ARTIFACTS).
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import CHROMIUM, CHROMIUM_ARGS, OUTPUT, artifacts, free_port, quiet_lab_settings
+from helpers import CHROMIUM, CHROMIUM_ARGS, OUTPUT, artifacts, jupyter
 
 from course.play.log import LOG_NAME, read_log
 
@@ -31,18 +28,6 @@ def _get_json(url: str):
         return json.load(response)
 
 
-def _isolated_env(home: Path) -> dict:
-    """Jupyter settings in a throw-away folder, with the two settings that keep pop-ups away."""
-    env = dict(os.environ)
-    for var, name in [("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                      ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")]:
-        env[var] = str(home / name)
-        (home / name).mkdir(parents=True, exist_ok=True)
-    quiet_lab_settings(home / "config")
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    return env
-
-
 @pytest.fixture(scope="module")
 def lab(root, tmp_path_factory):
     """A JupyterLab server whose root holds a copy of the release assignment, as a student has it."""
@@ -51,34 +36,9 @@ def lab(root, tmp_path_factory):
     home = tmp_path_factory.mktemp("lab")
     work = home / "student"
     shutil.copytree(root / "release" / ASSIGNMENT, work / ASSIGNMENT)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_file = open(home / "lab.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--ServerApp.token={TOKEN}", "--ServerApp.port_retries=0",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={work}"],
-        cwd=work, env=_isolated_env(home), stdout=log_file, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _get_json(f"{base}/api/status?token={TOKEN}")
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n" + (home / "lab.log").read_text()[-3000:]) from None
-                time.sleep(0.3)
+    with jupyter("lab", work, home, TOKEN, "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                 "--LabApp.expose_app_in_browser=True") as base:
         yield {"base": base, "work": work, "home": home}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log_file.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@ import io
 
 import pytest
 
-from course.export.csv_export import COLUMNS, safe_cell
+from course.export.csv_export import COLUMNS
+from course.safe_text import for_spreadsheet as safe_cell
 
 
 @pytest.mark.parametrize(

@@ -236,7 +236,10 @@ def test_instructor_has_the_formgrader_and_students_do_not(hub, graded):
     status, headers, _ = _request(f"{teacher}/formgrader/")
     assert status == 200
     # frame-ancestors 'self': Lab's Formgrader panel (an iframe of the same server) is not blank
-    assert "frame-ancestors 'self'" in headers.get("Content-Security-Policy", ""), dict(headers)
+    policy = headers.get("Content-Security-Policy", "")
+    assert "frame-ancestors 'self'" in policy, dict(headers)
+    # the guard runs on the instructor's server: only formgrader's own scripts, by nonce
+    assert "script-src 'nonce-" in policy and "default-src 'none'" in policy, policy
     for student in STUDENTS:
         status, _h, _ = _request(f"{graded['servers'][student]}/formgrader/")
         assert status == 404, f"{student}'s server serves the formgrader"

@@ -71,6 +71,7 @@ def test_many_courses_each_get_a_formgrader_service_and_students_see_only_theirs
     assert c.JupyterHub.load_groups["nbgrader-net-101"] == {"users": ["kim"]}
     assert [s["name"] for s in c.JupyterHub.services] == ["aplus-4.7", "net-101"]
     assert {s["user"] for s in c.JupyterHub.services} == set(accounts)
+    assert all(course_hub.GRADER_GUARD in s["command"] for s in c.JupyterHub.services)
     roles = {r["name"]: r for r in c.JupyterHub.load_roles}
     assert roles["formgrade-net-101"]["scopes"] == ["access:services!service=net-101"]
     assert "read:users:groups!user" in roles["server"]["scopes"]

@@ -60,6 +60,7 @@ def test_post_start_writes_what_the_hook_computed(hub_config, values, tmp_path):
     assert "NBGRADER_DB_URL" not in student.environment and "PATH" not in student.environment
     assert teacher.environment["NBGRADER_DB_URL"].startswith("postgresql+psycopg://")
     assert any("jpserver_extensions=nbgrader.server_extensions.formgrader=False" in a for a in student.args)
+    assert "--ServerApp.jpserver_extensions=course.grade.formgrader_guard=True" in teacher.args  # safe to grade in
     command = values["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"]
     home = tmp_path / "jovyan"
     home.mkdir()

@@ -2,7 +2,8 @@
 
 nbgrader's own CSV joins fields with str.format (a comma in a name breaks the row) and leaves
 a name like "=HYPERLINK(...)" to be run by a spreadsheet. These quote every field, defuse
-formulas, and sort rows, so two exports of the same gradebook are identical.
+formulas (course.safe_text.for_spreadsheet), and sort rows, so two exports of the same gradebook
+are identical.
 """
 
 from __future__ import annotations
@@ -14,35 +15,31 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins import ExportPlugin
 
 from course.export.rows import GRADE_COLUMNS, exercise_rows, grade_rows, subobjective_table
+from course.safe_text import for_spreadsheet
 
 COLUMNS = GRADE_COLUMNS  # kept for callers of the first version
 
 
-def safe_cell(value: object) -> str:
-    """Text a spreadsheet shows as text: a leading = + - @ tab or CR is escaped with a quote."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r" and not _is_number(text):
-        return "'" + text
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def write_csv(dest: str | Path, columns: list[str], rows: list[dict], extra_rows: list[list] = ()) -> None:
-    """Every field quoted and defused; `extra_rows` go right after the header (e.g. points possible)."""
+    """Every field quoted and defused; `extra_rows` go right after the header (e.g. points possible).
+
+    Every CSV file the course writes goes through here, so no cell of one starts a formula.
+    """
     with open(dest, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
-        writer.writerow([safe_cell(c) for c in columns])
+        writer.writerow([for_spreadsheet(c) for c in columns])
         for extra in extra_rows:
-            writer.writerow([safe_cell(v) for v in extra])
+            writer.writerow([for_spreadsheet(v) for v in extra])
         for row in rows:
-            writer.writerow([safe_cell(row.get(col, "")) for col in columns])
+            writer.writerow([for_spreadsheet(row.get(col, "")) for col in columns])
+
+
+def write_table(dest: str | Path, table) -> None:
+    """A pandas DataFrame as CSV, through `write_csv` (missing values as empty cells)."""
+    columns = [str(c) for c in table.columns]
+    cells = table.astype(object).where(table.notna(), "")
+    write_csv(dest, columns, [dict(zip(columns, values, strict=True))
+                              for values in cells.itertuples(index=False, name=None)])
 
 
 class CourseExport(ExportPlugin):

@@ -14,6 +14,7 @@ import pandas as pd
 
 from course.export.rows import NOT_GRADED
 from course.play.log import LOG_NAME, read_log
+from course.safe_text import for_plot
 
 
 def load_exports(folder: Path) -> dict[str, pd.DataFrame]:
@@ -27,17 +28,31 @@ def load_exports(folder: Path) -> dict[str, pd.DataFrame]:
     return found
 
 
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _whole(value: object) -> int | None:
+    """An integer as the widget writes it, else None (a student can write anything into the log)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def load_logs(root: Path) -> pd.DataFrame:
-    """Every choice line of every collected scenario log: submitted/<student>/<assignment>/scenario-log.jsonl."""
+    """Every choice line of every collected scenario log: submitted/<student>/<assignment>/scenario-log.jsonl.
+
+    The log is the student's file: ids come back as text and choices and scores as whole numbers
+    or empty, whatever the line held, so no table or figure made from it can fail.
+    """
     rows = []
     for path in sorted(Path(root).glob(f"submitted/*/*/{LOG_NAME}")):
         student, assignment = path.parent.parent.name, path.parent.name
         for line in read_log(path):
             if line.get("event", "choice") == "choice" and "node" in line:
-                rows.append({"student_id": student, "assignment": assignment, "scenario": line.get("scenario"),
-                             "session": line.get("session"), "node": line.get("node"),
-                             "choice": line.get("choice"), "score": line.get("score")})
-    return pd.DataFrame(rows, columns=["student_id", "assignment", "scenario", "session", "node", "choice", "score"])
+                rows.append({"student_id": student, "assignment": assignment, "scenario": _text(line.get("scenario")),
+                             "session": _text(line.get("session")), "node": _text(line.get("node")),
+                             "choice": _whole(line.get("choice")), "score": _whole(line.get("score"))})
+    frame = pd.DataFrame(rows, columns=["student_id", "assignment", "scenario", "session", "node", "choice", "score"])
+    return frame.astype({"choice": "Int64", "score": "Int64"})  # whole numbers, or <NA>
 
 
 def score_distribution(grades: pd.DataFrame, columns: int = 4):
@@ -52,7 +67,7 @@ def score_distribution(grades: pd.DataFrame, columns: int = 4):
         part = grades[grades["assignment"] == name]
         pct = 100 * part["score"].astype(float) / part["max_score"].astype(float).where(lambda s: s > 0)
         ax.hist(pct.fillna(0), bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], color="#3b6ea5", edgecolor="white")
-        ax.set_title(name, fontsize=9)
+        ax.set_title(for_plot(name, 40), fontsize=9)
         ax.set_xlabel("score (%)")
     for row in axes:
         row[0].set_ylabel("students")
@@ -65,10 +80,12 @@ def mastery_heatmap(wide: pd.DataFrame):
     """Students by sub-objective, shaded by the share of points earned (numbers printed in each cell)."""
     subs = [c for c in wide.columns if c not in ("student_id", "last_name", "first_name")]
     data = wide.set_index("student_id")[subs].apply(pd.to_numeric, errors="coerce")
-    fig, ax = plt.subplots(figsize=(1.1 * len(subs) + 2, 0.4 * len(data) + 1.5))
+    names = [for_plot(s, 30) for s in data.index]
+    width = 1.1 * len(subs) + 2 + 0.08 * max([len(n) for n in names] or [0])  # room for the longest id
+    fig, ax = plt.subplots(figsize=(width, 0.4 * len(data) + 1.5))
     image = ax.imshow(data.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=100, aspect="auto")
-    ax.set_xticks(range(len(subs)), subs, rotation=45, ha="right")
-    ax.set_yticks(range(len(data)), data.index)
+    ax.set_xticks(range(len(subs)), [for_plot(s, 30) for s in subs], rotation=45, ha="right")
+    ax.set_yticks(range(len(data)), names)
     for (i, j), value in pd.DataFrame(data.to_numpy()).stack().items():
         ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7,
                 color="white" if value > 60 else "black")
@@ -113,7 +130,7 @@ def item_figure(items: pd.DataFrame):
     ax.set_ylabel("discrimination (item-rest correlation)")
     ax.set_title("Below the dashed line, an exercise tells strong and weak students apart poorly", fontsize=9)
     key.axis("off")
-    lines = [f"{n:>2}. {row.exercise}" for n, row in enumerate(shown.itertuples(), start=1)]
+    lines = [f"{n:>2}. {for_plot(row.exercise, 40)}" for n, row in enumerate(shown.itertuples(), start=1)]
     left_out = len(items) - len(shown)
     if left_out:
         lines.append(f"({left_out} not plotted: every student scored the same)")
@@ -125,27 +142,26 @@ def item_figure(items: pd.DataFrame):
 
 def poor_choices(logs: pd.DataFrame, top: int = 3) -> pd.DataFrame:
     """The weak (score 0) choices taken most often in each scenario, with the choice's words."""
-    from course.play.scenario import ScenarioError, load_scenario
+    from course.play.scenario import ScenarioError, load_scenario, scenario_ids
 
-    weak = logs[logs["score"] == 0]
+    known = set(scenario_ids())
+    weak = logs[logs["score"].eq(0).fillna(False) & logs["choice"].notna()]
     counts = weak.groupby(["scenario", "node", "choice"]).agg(times=("student_id", "size"),
                                                               students=("student_id", "nunique")).reset_index()
     counts = counts.sort_values(["scenario", "times", "node"], ascending=[True, False, True])
     counts = counts.groupby("scenario").head(top).reset_index(drop=True)
     texts = []
     for _, row in counts.iterrows():
+        if row["scenario"] not in known:  # a log line can name anything; only the course's own files are read
+            texts.append("(not a scenario of this course)")
+            continue
         try:
             choice = load_scenario(row["scenario"]).node(row["node"]).choices[int(row["choice"])]
             texts.append(" ".join(choice.text.split())[:90])
-        except (ScenarioError, KeyError, IndexError, ValueError):
+        except (ScenarioError, KeyError, IndexError, ValueError, TypeError):
             texts.append("(not in the current scenario file)")
     counts["choice_text"] = texts
     return counts
-
-
-def _short(text: str, width: int = 50) -> str:
-    text = str(text)
-    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
 
 
 def poor_choice_figure(choices: pd.DataFrame):
@@ -153,7 +169,7 @@ def poor_choice_figure(choices: pd.DataFrame):
     from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(11, 0.45 * max(1, len(choices)) + 1.2))
-    labels = [f"{r.scenario}: {_short(r.choice_text)}" for r in choices.itertuples()]
+    labels = [f"{for_plot(r.scenario, 40)}: {for_plot(r.choice_text, 50)}" for r in choices.itertuples()]
     ax.barh(range(len(choices)), choices["times"], color="#c0504d")
     ax.set_yticks(range(len(choices)), labels, fontsize=7)
     ax.invert_yaxis()
@@ -188,7 +204,7 @@ def find_graded_course(start: Path) -> Path | None:
 
 def write_report(root: Path, out: Path) -> list[Path]:
     """Export everything, then write the figures as PNG and the tables as CSV into `out`."""
-    from course.export.csv_export import export
+    from course.export.csv_export import export, write_table
 
     plt.switch_backend("Agg")  # files only, also on a machine with a display
     out = Path(out)
@@ -206,11 +222,11 @@ def write_report(root: Path, out: Path) -> list[Path]:
     save(score_distribution(data["grades"]), "score-distribution.png")
     save(mastery_heatmap(data["objectives-wide"]), "mastery-heatmap.png")
     items = item_statistics(data["objectives-long"])
-    items.to_csv(out / "item-statistics.csv", index=False)
+    write_table(out / "item-statistics.csv", items)
     save(item_figure(items), "item-statistics.png")
     choices = poor_choices(load_logs(root))
-    choices.to_csv(out / "poor-choices.csv", index=False)
+    write_table(out / "poor-choices.csv", choices)
     if len(choices):
         save(poor_choice_figure(choices), "poor-choices.png")
-    summary_table(data["grades"]).to_csv(out / "summary.csv", index=False)
+    write_table(out / "summary.csv", summary_table(data["grades"]))
     return written + [out / "item-statistics.csv", out / "poor-choices.csv", out / "summary.csv"]

@@ -18,9 +18,10 @@ from course.grade.payload import find_payloads
 from course.grade.ranking import score_ranking
 from course.grade.reflection import score_reflection
 from course.grade.result import Result
+from course.safe_text import for_markdown
 
 
-def _is_test_cell(cell) -> bool:
+def is_test_cell(cell) -> bool:
     return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
 
 
@@ -29,7 +30,7 @@ class StripKeys(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         for cell in nb.cells:
-            if _is_test_cell(cell):
+            if is_test_cell(cell):
                 cell.source, _key = split_key(cell.source)
         return nb, resources
 
@@ -85,13 +86,20 @@ def _errors(outputs) -> list[str]:
 
 
 def feedback_outputs(result: Result, points: float, review: str | None = None) -> list:
+    """The check cell's new outputs: feedback for people, and the score for nbgrader.
+
+    Feedback lines quote what the student wrote (an unknown ranking item, an error message, words
+    the rubric found), so in the Markdown form each line is escaped to render as exactly its text.
+    """
     score = result.points(points)
-    text = "\n".join(
-        [f"**Score: {score:g} of {points:g} points**", ""] + [f"- {line}" for line in result.lines]
-        + (["", f"*{REVIEW} {review}.*"] if review else [])
-    )
+    plain = [f"Score: {score:g} of {points:g} points", ""] + [f"- {line}" for line in result.lines]
+    markdown = [f"**Score: {score:g} of {points:g} points**", ""] + [f"- {for_markdown(line)}" for line in result.lines]
+    if review:
+        plain += ["", f"{REVIEW} {review}."]
+        markdown += ["", f"*{REVIEW} {for_markdown(review)}.*"]
     return [
-        nbformat.v4.new_output("display_data", data={"text/markdown": text, "text/plain": text}),
+        nbformat.v4.new_output("display_data", data={"text/markdown": "\n".join(markdown),
+                                                     "text/plain": "\n".join(plain)}),
         nbformat.v4.new_output("execute_result", data={"text/plain": repr(score)}, execution_count=None),
     ]
 
@@ -106,7 +114,7 @@ class ScoreAnswers(NbGraderPreprocessor):
             # The exercise's own words (prompts and notes): copying them earns nothing.
             reference = "\n".join(c.source for c in notebook.source_cells if c.cell_type == "markdown")
             for cell in nb.cells:
-                if not _is_test_cell(cell):
+                if not is_test_cell(cell):
                     continue
                 grade_id = cell.metadata["nbgrader"]["grade_id"]
                 try:

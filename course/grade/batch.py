@@ -165,9 +165,18 @@ def failure_reason(result: dict) -> str:
     return _last_line(result.get("error") or result.get("log"))
 
 
+# nbgrader reads a student id as a glob pattern, twice (the folder, then the notebook in it): with
+# these in the id it grades other students' work, or none. A student can choose their id on some hubs.
+PATTERN_CHARS = set("*?[")
+PATTERN_ID = ("the student id holds *, ? or [, which nbgrader reads as a pattern (it would grade other students' "
+              "work, or none); not graded: rename the folder under submitted/ to the student's real id")
+
+
 def _grade_one(assignment: str, student: str, feedback: bool = True) -> Outcome:
     """Autograde one submission and write its feedback (in a worker)."""
     start = time.perf_counter()
+    if PATTERN_CHARS & set(student):
+        return Outcome(student, False, 0.0, PATTERN_ID)
     for attempt in range(RETRIES + 1):
         result = _API.autograde(assignment, student, force=True, create=True)
         if result["success"] or "database is locked" not in (result.get("error") or ""):

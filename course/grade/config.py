@@ -17,6 +17,7 @@ from nbgrader.preprocessors import (
 
 from course.grade import gradebook
 from course.grade.autograde import ScoreAnswers, StripKeys
+from course.grade.inert import MakeInert, SafeHTMLExporter
 from course.grade.limits import CapOutputs
 from course.grade.restore import RestoreCells
 from course.grade.safe_execute import SafeExecute
@@ -39,9 +40,17 @@ def configure(c) -> None:
         ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, OverwriteCells, StripKeys, CheckCellMetadata,
     ]
     c.Autograde.autograde_preprocessors = [
-        SafeExecute, ScoreAnswers, CapOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+        SafeExecute, ScoreAnswers, CapOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, MakeInert,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
+    # What a grader's browser renders from a submission is sanitized twice: MakeInert above makes the
+    # autograded notebook inert, and every HTML page made from it sanitizes again with the same nh3
+    # policy (feedback through SafeHTMLExporter; formgrader through these settings, and through
+    # course.grade.formgrader_guard where that server extension runs).
+    c.GenerateFeedback.exporter_class = SafeHTMLExporter
+    c.HTMLExporter.sanitize_html = True
+    c.HTMLExporter.filters = {"clean_html": "course.grade.inert.clean_html",
+                              "markdown2html": "course.grade.inert.markdown_html"}
     # An unreadable notebook is set aside and replaced by a blank one that says why.
     c.Autograde.pre_convert_hook = "course.grade.intake.pre_convert_hook"
     # Release notebooks run clean: an answer region becomes a comment, not `raise`.

@@ -23,6 +23,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
 
+from course.safe_text import for_markdown
+
 UNREADABLE = ".unreadable"
 
 
@@ -41,7 +43,7 @@ def placeholder(name: str, reason: str) -> nbformat.NotebookNode:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["course"] = {"placeholder": reason}
     nb.cells = [new_markdown_cell(
-        f"**Your submission could not be graded as handed in: {reason}**\n\n"
+        f"**Your submission could not be graded as handed in: {for_markdown(reason)}**\n\n"
         f"This copy of `{name}` was rebuilt blank so that it could be graded, and it scores 0 for the "
         "answers that are missing. Nothing you handed in was deleted: ask your instructor to look at it."
     )]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.grade.autograde import REVIEW
+from course.grade.autograde import REVIEW, is_test_cell
 from course.grade.safe_execute import STOPPED
 
 
@@ -28,7 +28,7 @@ class Flag:
 
 def _text(output) -> str:
     data = output.get("data", {})
-    return str(data.get("text/markdown") or data.get("text/plain") or output.get("text") or output.get("evalue") or "")
+    return str(data.get("text/plain") or data.get("text/markdown") or "")
 
 
 def flags(root: Path, assignment: str) -> list[Flag]:
@@ -44,13 +44,15 @@ def flags(root: Path, assignment: str) -> list[Flag]:
         if placeholder:
             found.append(Flag(student, path.stem, "-", "-", f"rebuilt blank: {placeholder}"))
         for cell in nb.cells:
-            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "-")
+            gid = str(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "-"))
             for out in cell.get("outputs", []):
-                text = _text(out)
                 if out.get("ename") == STOPPED:
                     found.append(Flag(student, path.stem, gid, "-", "a cell killed or hung the kernel and was skipped"))
-                elif REVIEW in text:
-                    score = re.search(r"Score: ([\d.]+ of [\d.]+)", text)
-                    reason = text.split(REVIEW, 1)[1].strip(" *.\n")
+                elif is_test_cell(cell) and out.get("output_type") == "display_data" and REVIEW in _text(out):
+                    # The grader's own feedback in a check cell (the student's outputs there are replaced).
+                    # Its first lines may quote the student, so the reason is what follows the last marker.
+                    text = _text(out)
+                    score = re.match(r"\**Score: ([\d.]+ of [\d.]+)", text)
+                    reason = text.rsplit(REVIEW, 1)[1].strip(" *.\n")
                     found.append(Flag(student, path.stem, gid, score.group(1) if score else "-", reason))
     return found

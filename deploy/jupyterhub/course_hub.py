@@ -25,6 +25,11 @@ INSTRUCTOR_ONLY_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create
 # Under a hub every user server sends `frame-ancestors 'none'`, which blanks Lab's Formgrader panel
 # (an iframe of the same server). The instructor's server may be framed by itself, and nothing else.
 FRAME_SELF = '--ServerApp.tornado_settings={"headers": {"Content-Security-Policy": "frame-ancestors \'self\'"}}'
+# What a grader opens is shown safely: formgrader renders submissions sanitized with the student id
+# escaped, and its pages and the feedback pages get a Content-Security-Policy that refuses any script
+# from a submission (course.grade.formgrader_guard; the README's "What a grader's browser, terminal
+# and spreadsheet are protected from" says what it blocks).
+GRADER_GUARD = "--ServerApp.jpserver_extensions=course.grade.formgrader_guard=True"
 # Under a hub, terminals open a login shell, and /etc/profile puts PATH back to the system's: the
 # `course` and `nbgrader` commands of the server's environment would be gone. A plain bash keeps them.
 PLAIN_SHELL = '--ServerApp.terminado_settings={"shell_command": ["/bin/bash"]}'
@@ -130,7 +135,7 @@ def make_pre_spawn_hook(courses: list[Course], exchange: str, graders_use_own_se
             course = teaches[0]
             root = course.root.format(home=home or "/home/jovyan", course=course.id)
             text = nbgrader_settings(exchange, user, course.id, root, shared)
-            args = [FRAME_SELF]
+            args = [FRAME_SELF, GRADER_GUARD]
         else:
             only = courses[0].id if len(courses) == 1 else None
             text = nbgrader_settings(exchange, user, only, None, shared)
@@ -219,7 +224,8 @@ def many_courses(c, courses: list[Course], exchange: str = "/srv/nbgrader/exchan
         roles.append({"name": f"{course.student_group}-list", "groups": [course.student_group],
                       "scopes": ["list:services", f"read:services!service={course.id}"]})
         services.append({"name": course.id, "url": f"http://127.0.0.1:{port + n}", "user": account,
-                         "cwd": entry.pw_dir, "command": [sys.executable, "-m", "jupyterhub.singleuser", FRAME_SELF],
+                         "cwd": entry.pw_dir,
+                         "command": [sys.executable, "-m", "jupyterhub.singleuser", FRAME_SELF, GRADER_GUARD],
                          "environment": environment, "oauth_no_confirm": True})
     c.JupyterHub.load_roles = roles
     c.JupyterHub.services = services
