@@ -13,13 +13,6 @@ from course.play.scenario import ScenarioError
 from course.safe_text import for_terminal
 
 
-def rich_escape(text: str) -> str:
-    """Text for a rich string that is read as markup (a progress bar's description)."""
-    from rich.markup import escape
-
-    return escape(text)
-
-
 def cmd_build(args: argparse.Namespace) -> int:
     from course.author.release import build
 
@@ -149,9 +142,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
             if problem:
                 console.print(Text(for_terminal(f"collect {name}: {problem}; grading what is already collected"),
                                    style="yellow"))
-    with Progress(TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("grading {task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=False) as progress:
-        task = progress.add_task(rich_escape(for_terminal(", ".join(args.assignment))), total=None)
+        task = progress.add_task(for_terminal(", ".join(args.assignment)), total=None)
 
         def done(outcome: batch.Outcome, finished: int, total: int) -> None:
             progress.update(task, completed=finished, total=total)

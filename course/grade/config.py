@@ -17,7 +17,7 @@ from nbgrader.preprocessors import (
 
 from course.grade import gradebook
 from course.grade.autograde import ScoreAnswers, StripKeys
-from course.grade.inert import MakeInert, SafeHTMLExporter
+from course.grade.inert import SAFE_FILTERS, MakeInert, SafeHTMLExporter
 from course.grade.limits import CapOutputs
 from course.grade.restore import RestoreCells
 from course.grade.safe_execute import SafeExecute
@@ -49,8 +49,7 @@ def configure(c) -> None:
     # course.grade.formgrader_guard where that server extension runs).
     c.GenerateFeedback.exporter_class = SafeHTMLExporter
     c.HTMLExporter.sanitize_html = True
-    c.HTMLExporter.filters = {"clean_html": "course.grade.inert.clean_html",
-                              "markdown2html": "course.grade.inert.markdown_html"}
+    c.HTMLExporter.filters = SAFE_FILTERS
     # An unreadable notebook is set aside and replaced by a blank one that says why.
     c.Autograde.pre_convert_hook = "course.grade.intake.pre_convert_hook"
     # Release notebooks run clean: an answer region becomes a comment, not `raise`.

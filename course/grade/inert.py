@@ -27,11 +27,6 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
-try:  # jinja2 >= 3
-    from jinja2 import pass_context
-except ImportError:  # pragma: no cover
-    from jinja2 import contextfilter as pass_context
-
 # What submitted HTML may keep: text structure, lists, tables and images. No forms, frames,
 # styles, scripts, SVG or MathML, and no attribute that runs code, fetches, or restyles the page.
 TAGS = {
@@ -216,21 +211,19 @@ class MakeInert(NbGraderPreprocessor):
                 cell.execution_count = None
 
 
+# nbconvert's HTML filters that show what a notebook holds, replaced by the policy above: its own
+# `clean_html` (bleach with a short tag list) shows paragraphs and headings as literal `<p>` text,
+# and nbgrader's feedback and formgrader templates render Markdown cells without cleaning them.
+SAFE_FILTERS = {"clean_html": "course.grade.inert.clean_html", "markdown2html": "course.grade.inert.markdown_html"}
+
+
 class SafeHTMLExporter(HTMLExporter):
-    """nbconvert's HTML exporter with sanitizing on, through `clean_html` (nbconvert's own sanitizer,
-    bleach with a short tag list, shows paragraphs and headings as literal `<p>` text), applied to
-    every Markdown cell too: nbgrader's feedback and formgrader templates render those unsanitized."""
+    """nbconvert's HTML exporter, made inert whatever its configuration: MakeInert first, then
+    `sanitize_html` with the nh3 policy (SAFE_FILTERS)."""
 
     def __init__(self, config=None, **kw) -> None:
         super().__init__(config=config, **kw)
         self.sanitize_html = True
+        self.filters = {**self.filters, **SAFE_FILTERS}
         # first, before any step that would choke on what a student wrote (a cell id that is not one)
         self._preprocessors.insert(0, MakeInert(markdown_cells=False))
-
-    def default_filters(self):
-        yield from super().default_filters()
-        yield ("clean_html", clean_html)
-
-    @pass_context
-    def markdown2html(self, context, source):
-        return clean_html(super().markdown2html(context, source))
