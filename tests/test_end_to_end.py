@@ -73,7 +73,7 @@ def test_partial_scores_what_the_rules_say(scores, root, demo_run, name):
     ranking, reflection = exs["ranking"], exs["reflection"]
     n = len(ranking.key["order"])
     points = _points(demo_run, name, ranking.check_id)
-    assert row[ranking.check_id] == round(points * (1 - 1 / comb(n, 2)), 2)
+    assert row[ranking.check_id] == round(points * (1 - 2 / comb(n, 2)), 2)  # one swap: a pair lost, one wrong
     assert row[reflection.check_id] == _honest(reflection, demo_run, name)
     assert 0 < row["total"] < row["max"]
 

@@ -1,4 +1,10 @@
-"""Ranking exercises: partial credit from pairwise agreement with the key (Kendall distance)."""
+"""Ranking exercises: chance-corrected credit from pairs (Kendall's tau, never below zero).
+
+Every pair of items in the right order counts for the student and every pair in the wrong order
+counts against: the fraction is (right - wrong) / pairs, floored at 0. Plain pairwise credit gave a
+random order half the points; this gives the reverse order 0 and a random order of five items
+about 16% on average, while one neighbouring swap still keeps 80%.
+"""
 
 from __future__ import annotations
 
@@ -36,15 +42,26 @@ def check_shape(answer: Any, choices: list[str]) -> tuple[list[str] | None, list
     return (items if not problems else None), problems
 
 
+def pair_credit(right: int, wrong: int) -> float:
+    """The share of the points: pairs right minus pairs wrong, over all pairs, never below 0."""
+    return max(0.0, (right - wrong) / (right + wrong)) if right + wrong else 0.0
+
+
 def score_ranking(answer: Any, key: list[str]) -> Result:
-    """1 - discordant pairs / all pairs; any malformed answer scores 0 and says why."""
+    """Chance-corrected pair credit; any malformed answer scores 0 and says why."""
     items, problems = check_shape(answer, sorted(key))
     if items is None:
         return Result(0.0, problems, answered=problems != [NOT_ANSWERED])
     position = {item: i for i, item in enumerate(items)}
     pairs = list(combinations(key, 2))  # (better, worse) by the key
     wrong = [(better, worse) for better, worse in pairs if position[better] > position[worse]]
-    fraction = 1 - len(wrong) / len(pairs)
-    lines = [f"{len(pairs) - len(wrong)} of {len(pairs)} pairs are in the right order."]
+    right = len(pairs) - len(wrong)
+    fraction = pair_credit(right, len(wrong))
+    rule = f"({right} - {len(wrong)}) / {len(pairs)}"
+    lines = [f"{right} of {len(pairs)} pairs are in the right order and {len(wrong)} in the wrong order: "
+             + (f"{rule} = {fraction:.0%} of the points." if right >= len(wrong) else
+                f"{rule} is below zero, so 0 points (a guess earns about as much).")]
     lines += [f"You put {worse} above {better}; {better} is the stronger response." for better, worse in wrong]
+    if wrong:
+        lines.append("To improve: for each pair above, reread the notes on what makes one response stronger.")
     return Result(fraction, lines)
