@@ -35,13 +35,15 @@ def shipped_prompts(root: Path = ROOT) -> dict[str, dict]:
                 if ex.key.get("kind") == "reflection":
                     found[ex.key["exercise"]] = {"rubric": ex.key.get("rubric", "plain-language"),
                                                  "ideas": ex.key["ideas"], "prompt": reference,
+                                                 "topic": ex.key.get("topic"),
                                                  "notebook": str(path.relative_to(root))}
     return found
 
 
 def load_prompts() -> dict[str, dict]:
     prompts = shipped_prompts()
-    prompts.update(yaml.safe_load((HERE / "prompts.yaml").read_text(encoding="utf-8")))
+    for name, entry in yaml.safe_load((HERE / "prompts.yaml").read_text(encoding="utf-8")).items():
+        prompts[name] = {**prompts.get(name, {}), **entry}  # the older wording; the shipped key's topic
     return prompts
 
 
@@ -57,23 +59,80 @@ PROMPTS = load_prompts()
 ANSWERS = load_answers()
 
 
-def machine_mark(item: dict) -> float:
+BLIND = HERE / "blind"
+SPLITS = ("development", "validation")
+
+
+def load_blind(split: str) -> list[dict]:
+    """The blind set's answers in one split (see tests/calibration/blind/*/)."""
+    answers = []
+    for path in sorted((BLIND / split).glob("*.yaml")):
+        answers += [{**item, "file": f"blind/{split}/{path.name}"} for item in yaml.safe_load(path.read_text("utf-8"))]
+    return answers
+
+
+def grade(item: dict):
+    """(rubric mark out of POINTS, the grader-review reason or None) for one calibration answer."""
+    from course.grade.autograde import review_reason
+
     prompt = PROMPTS[item["prompt"]]
-    return score_reflection(item["text"], prompt["ideas"], prompt["rubric"], reference=prompt["prompt"]).points(POINTS)
+    key = {"kind": "reflection", "ideas": prompt["ideas"], "topic": prompt.get("topic")}
+    result = score_reflection(item["text"], prompt["ideas"], prompt["rubric"], reference=prompt["prompt"],
+                              topic=prompt.get("topic"))
+    return result.points(POINTS), review_reason(key, result, [])
 
 
-def main(only: str | None = None) -> None:
-    close = total = 0
-    for item in ANSWERS:
-        if only and item["prompt"] != only:
-            continue
-        mark = machine_mark(item)
-        total += 1
-        close += abs(mark - item["mark"]) <= 1.0
-        flag = "" if abs(mark - item["mark"]) <= 1.0 else "   <-- off by more than 1"
-        print(f"{item['prompt']:24} {item['kind']:13} hand {item['mark']:<4} rubric {mark:.2f}{flag}")
-    print(f"{close}/{total} within 1 point")
+def machine_mark(item: dict) -> float:
+    return grade(item)[0]
+
+
+def figures(items: list[dict]) -> dict:
+    """The agreement figures issue 18 sets bars for, over `items`."""
+    rows = [(item, *grade(item)) for item in items]
+    n = len(rows) or 1
+    off = [(item, mark) for item, mark, _ in rows if abs(mark - item["mark"]) > 1.0]
+    return {
+        "n": len(rows),
+        "within_1": sum(abs(mark - item["mark"]) <= 1.0 for item, mark, _ in rows) / n,
+        "mae": sum(abs(mark - item["mark"]) for item, mark, _ in rows) / n,
+        "bias": sum(mark - item["mark"] for item, mark, _ in rows) / n,
+        "failed_but_passed": [item for item, mark, _ in rows if item["mark"] < 2 and mark >= 3],
+        "off_unflagged": sum(abs(mark - item["mark"]) > 1.0 and not flag for item, mark, flag in rows) / n,
+        "flagged": sum(bool(flag) for _item, _mark, flag in rows) / n,
+        "off": off,
+    }
+
+
+def summary(name: str, f: dict) -> str:
+    return (f"{name:12} n={f['n']:3}  within 1 point {f['within_1']:.0%}  MAE {f['mae']:.2f}  bias {f['bias']:+.2f}  "
+            f"failed-but-passed {len(f['failed_but_passed'])}  off>1 unflagged {f['off_unflagged']:.0%}  "
+            f"flagged {f['flagged']:.0%}")
+
+
+def by_kind(items: list[dict]) -> dict[str, dict]:
+    kinds = sorted({item["kind"] for item in items})
+    return {kind: figures([i for i in items if i["kind"] == kind]) for kind in kinds}
+
+
+def main(args: list[str]) -> None:
+    """`calibration_set.py [PROMPT]`: the older set; `--blind [PROMPT]`: the blind DEVELOPMENT split only.
+
+    The validation split is never printed here: tune on development, and let the test report validation.
+    """
+    blind = "--blind" in args
+    only = next((a for a in args if not a.startswith("--")), None)
+    items = [i for i in (load_blind("development") if blind else ANSWERS) if not only or i["prompt"] == only]
+    for item in items:
+        mark, flag = grade(item)
+        off = "   <-- off by more than 1" if abs(mark - item["mark"]) > 1.0 else ""
+        print(f"{item['prompt']:22} {item['kind']:18} hand {item['mark']:<4} rubric {mark:.2f} "
+              f"{'[flag: ' + flag + ']' if flag else ''}{off}")
+        if off:
+            print(f"    hand: {item['reason']}\n    text: {item['text'][:300]!r}")
+    for kind, f in by_kind(items).items():
+        print(summary(kind, f))
+    print(summary("all", figures(items)))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else None)
+    main(sys.argv[1:])

@@ -4,13 +4,76 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from calibration_set import ANSWERS, POINTS, PROMPTS, ROOT, machine_mark, shipped_prompts
+from calibration_set import (
+    ANSWERS,
+    BLIND,
+    POINTS,
+    PROMPTS,
+    ROOT,
+    SPLITS,
+    by_kind,
+    figures,
+    load_blind,
+    machine_mark,
+    shipped_prompts,
+    summary,
+)
 
 from course.author.source import exercises
 from course.grade.reflection import score_reflection
 
 KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-prompt", "keyword-list",
          "rambling", "empty"}
+
+
+BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
+               "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
+# The sealed validation split, byte for byte: changing it must show up as a change to this line.
+VALIDATION_SHA256 = "e97f3615c4cab8b28a96ffc42d820e98e6523f4e6cae26257992f86f4bb702dc"
+BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
+
+
+def test_the_blind_set_is_large_broad_and_sealed():
+    import hashlib
+
+    sealed = b"".join(p.read_bytes() for p in sorted((BLIND / "validation").glob("*.yaml")))
+    assert hashlib.sha256(sealed).hexdigest() == VALIDATION_SHA256, "the sealed validation split was changed"
+    dev, val = load_blind("development"), load_blind("validation")
+    assert len(val) / (len(dev) + len(val)) >= 0.3
+    for name in shipped_prompts():
+        mine = [a for a in dev + val if a["prompt"] == name]
+        assert len(mine) >= 25 and {a["kind"] for a in mine} == BLIND_KINDS, name
+    for item in dev + val:
+        assert item["reason"].strip() and 0 <= item["mark"] <= POINTS and item["text"].strip()
+    assert not {a["text"] for a in dev} & {a["text"] for a in val}
+
+
+@pytest.mark.xfail(strict=True, reason="issue 18 is open: on the sealed split the rubric is within 1 point on 83%, "
+                   "4 failed answers pass and 14% are off by more than a point unflagged (bars: 85%, 0, 5%)")
+def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
+    """Issue 18's bars, on answers written and marked by people who never saw the rubric or the key.
+
+    Only figures are printed for the sealed split, never its answers: reading them would tune to them.
+    """
+    sets = {split: load_blind(split) for split in SPLITS}
+    result = {split: figures(items) for split, items in sets.items()}
+    kinds = {split: by_kind(items) for split, items in sets.items()}
+    print()
+    for split in SPLITS:
+        print(summary(split, result[split]))
+    print(f"{'kind':18} {'development':>40} {'validation':>40}")
+    for kind in sorted(BLIND_KINDS):
+        d, v = kinds["development"][kind], kinds["validation"][kind]
+        cells = [f"n={f['n']:3} within1 {f['within_1']:4.0%} MAE {f['mae']:.2f} bias {f['bias']:+.2f}" for f in (d, v)]
+        print(f"{kind:18} " + "  ".join(cells))
+    val = result["validation"]
+    report = f"{len(val['off'])} validation answers off by more than 1 point (their texts stay sealed)"
+    assert val["within_1"] >= BARS["within_1"], report
+    assert val["mae"] <= BARS["mae"], report
+    failed = len(val["failed_but_passed"])
+    assert not failed, f"{failed} answers marked under 2 by hand scored 3 or more"
+    assert val["off_unflagged"] <= BARS["off_unflagged"], report
+    assert val["flagged"] <= BARS["flagged"]
 
 
 def test_the_set_is_broad_enough():
@@ -79,19 +142,28 @@ def test_plain_tidy_text_with_one_key_idea_stays_under_half_marks():
     assert "covered 1 of 4" in "\n".join(result.lines) and result.fraction < 0.5
 
 
-def test_review_flags_a_keyword_list_but_not_a_short_single_sentence():
+def test_review_flags_come_from_reason_codes_where_the_signals_disagree():
     from course.grade.autograde import review_reason
 
     prompt = PROMPTS["punctuality-late-call"]
-    key = {"kind": "reflection", "ideas": prompt["ideas"]}
+    key = {"kind": "reflection", "ideas": prompt["ideas"], "topic": prompt["topic"]}
 
-    def reason(text):
-        result = score_reflection(text, prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
-        return review_reason(key, result, [])
+    def graded(text):
+        result = score_reflection(text, prompt["ideas"], prompt["rubric"], reference=prompt["prompt"],
+                                  topic=prompt["topic"])
+        return result, review_reason(key, result, [])
 
-    assert reason("sorry, 10:20, traffic, does that still work, reschedule") == "the answer was read as a list of words"
-    short = "I am so sorry, the traffic is bad and I will be with you at 10:20 if that still works for you"
-    assert reason(short) != "the answer was read as a list of words"
+    listed, why = graded("sorry, 10:20, traffic, does that still work, reschedule")
+    assert "list" in listed.codes and why is None  # surely weak: nothing for a person to decide
+    notes, why = graded("- Mrs. Ito, it is Sam, I am so sorry\n- stuck in traffic after an accident\n"
+                        "- I will be there at 10:20\n- does that still work, or would you prefer another time?")
+    assert "ideas-in-a-list" in notes.codes and "read as a list" in why  # all there, but as notes: a person decides
+    elsewhere, why = graded("Hello Ms. Rahman, I'm sorry, the screen for your laptop is the wrong size, so it won't be "
+                            "ready at 3:00. I'd plan on 1:00 tomorrow. Can I lend you a laptop meanwhile?")
+    assert "off-topic" in elsewhere.codes and elsewhere.points(4) <= 1 and why == "the answer was read as off-topic"
+    good, why = graded("Hello Mrs. Ito, it's Sam from the repair shop. I'm sorry, there's been an accident and the "
+                       "traffic is slow, so I'll be with you at about 10:20. Does that still work for you?")
+    assert good.codes == [] and why is None and good.points(4) >= 3.5
 
 
 @pytest.mark.parametrize("name", sorted(shipped_prompts()))

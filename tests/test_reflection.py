@@ -103,12 +103,13 @@ def test_copying_a_jargon_heavy_original_scores_zero():
     terms = jargon_terms()
     heavy = " ".join(terms["acronyms"][:2] + terms["jargon"][:2]) + ". " + GOOD
     r = score_reflection(heavy, IDEAS)
-    assert r.fraction == 0.0 and "so it scores 0" in r.lines[0]
-    assert "(more than 3)" in r.lines[0]
+    capped = next(line for line in r.lines if "jargon terms, acronyms or slang" in line)
+    assert r.fraction == 0.0 and "so it scores 0" in capped and "(more than 3)" in capped
+    assert "jargon" in r.codes and "conduct:jargon" in r.codes  # with a lay reader it is a conduct breach too
 
 
 RUBRIC_FOLDER = Path(__file__).parents[1] / "course" / "rubrics"
-RUBRICS = sorted(p.stem for p in RUBRIC_FOLDER.glob("*.yaml") if p.stem != "jargon")
+RUBRICS = sorted(p.stem for p in RUBRIC_FOLDER.glob("*.yaml") if p.stem not in ("jargon", "conduct"))
 KNOWN_CRITERIA = {"ideas", "jargon", "readability", "length", "questions"}
 
 
@@ -144,16 +145,17 @@ def _without_avoid(monkeypatch, rubric_id):
     monkeypatch.setattr(reflection, "load_rubric", lambda _id=rubric_id: rubric)
 
 
-def test_an_avoided_remark_halves_the_score_and_says_why(monkeypatch):
+def test_an_avoided_remark_caps_the_score_at_half_and_says_why(monkeypatch):
     text = ("Good morning, Professor Ruiz. I am sorry to keep you waiting; I will have the screen working by 10:40. "
             "Terrible election result this week, wasn't it?")
     judged = score_reflection(text, LATE_IDEAS, "greeting")
     assert "brings up politics or religion" in judged.lines[0] and "election" in judged.lines[0]
+    assert "To improve:" in judged.lines[0] and "conduct:avoid" in judged.codes
     _without_avoid(monkeypatch, "greeting")
-    assert judged.fraction == pytest.approx(score_reflection(text, LATE_IDEAS, "greeting").fraction * 0.5)
+    assert score_reflection(text, LATE_IDEAS, "greeting").fraction > 0.5 == judged.fraction  # capped at half
 
 
-def test_advice_to_hide_who_someone_is_halves_an_attire_note(monkeypatch):
+def test_advice_to_hide_who_someone_is_caps_an_attire_note_at_half(monkeypatch):
     ideas = [{"label": "formal site", "terms": ["suit", "jacket"]}, {"label": "safe", "terms": ["closed shoes"]}]
     note = ("Alex, wear a suit or a jacket at the bank tomorrow, with closed shoes. At the charity, smart trousers "
             "and a neat top are fine. Ask the site contact if you are not sure what they expect. "
@@ -161,7 +163,7 @@ def test_advice_to_hide_who_someone_is_halves_an_attire_note(monkeypatch):
     judged = score_reflection(note, ideas, "attire-advice")
     assert "hide or change their body" in judged.lines[0]
     _without_avoid(monkeypatch, "attire-advice")
-    assert judged.fraction == pytest.approx(score_reflection(note, ideas, "attire-advice").fraction * 0.5)
+    assert score_reflection(note, ideas, "attire-advice").fraction > 0.5 == judged.fraction  # capped at half
 
 
 def test_bulleted_notes_are_a_list_not_speech():

@@ -36,45 +36,41 @@ class StripKeys(NbGraderPreprocessor):
 
 
 REVIEW = "Flagged for a grader to look at:"
-# Rubric outcomes a person should confirm: gates and caps, and scores in the band where the
-# calibration set shows the rubric is least sure.
-REVIEW_MARKERS = {
-    "repeats the exercise": "most of the text repeats the exercise",
-    "puts the blame on someone": "the text was read as blaming someone",
-    "which a professional leaves out": "the text says something the rubric asks to leave out",
-    "of your words are in full sentences": "the answer was read as a list of words",
-    "more than half again": "a long answer was capped",
-    "jargon terms, acronyms or slang (more than": "the jargon limit cut the score",
-    "answers; only one is allowed": "more than one answer was recorded",
+# Reason codes on a result (course.grade.reflection) that a person should confirm, and what the
+# grader is told. Codes not listed (a long answer capped, a minor slip) need no second look.
+REVIEW_CODES = {
+    "error": "the check raised an error, so no answer was scored",
+    "copied": "most of the text repeats the exercise",
+    "off-topic": "the answer was read as off-topic",
+    "several-answers": "more than one answer was recorded",
+    # "ideas-with-breach": "most key ideas are there, but a conduct breach capped the score",
+    "long-on-topic-few-ideas": "a full, on-topic answer matched few key ideas: it may say them in other words",
+    "middling": "some key ideas but not all, a middling score: where a person's judgement matters most",
+    "ideas-in-a-list": "the key ideas are there but read as a list: notes, or a well-laid-out answer?",
 }
-UNSURE_BAND = (0.3, 0.7)
 
 
 def review_reason(key: dict, result: Result, errors: list[str]) -> str | None:
-    """Why a grader should look at this cell, or None."""
+    """Why a grader should look at this cell, or None; read from the result's reason codes."""
     real_errors = [e for e in errors if "AnswerNotReady" not in e]
-    if real_errors and not result.fraction:
-        return "the check raised an error, so no answer was scored"
-    text = " ".join(result.lines)
-    for marker, reason in REVIEW_MARKERS.items():
-        if marker in text:
-            return reason
-    if key["kind"] == "reflection" and UNSURE_BAND[0] <= result.fraction <= UNSURE_BAND[1]:
-        return "a middling rubric score, where a person's judgement matters most"
-    return None
+    codes = ["error"] if real_errors and not result.fraction else result.codes
+    reasons = [REVIEW_CODES[c] for c in codes if c in REVIEW_CODES]
+    return "; ".join(dict.fromkeys(reasons)) or None
 
 
 def score_payload(key: dict, payloads: list[dict], errors: list[str], reference: str = "") -> Result:
     """Score what the kernel emitted; anything but exactly one answer scores 0 and says why."""
     if len(payloads) > 1:
-        return Result(0.0, [f"The cell recorded {len(payloads)} answers; only one is allowed."])
+        why = f"The cell recorded {len(payloads)} answers; only one is allowed."
+        return Result(0.0, [why], codes=["several-answers"])
     if not payloads:
         why = "No answer was recorded: the check in this cell did not run to the end."
         return Result(0.0, [why, *errors] if errors else [why])
     answer = payloads[0].get("answer")
     if key["kind"] == "ranking":
         return score_ranking(answer, key["order"])
-    return score_reflection(answer, key["ideas"], key.get("rubric", "plain-language"), reference=reference)
+    return score_reflection(answer, key["ideas"], key.get("rubric", "plain-language"), reference=reference,
+                            topic=key.get("topic"))
 
 
 def _errors(outputs) -> list[str]:

@@ -73,7 +73,20 @@ def _parse_cached(body: str) -> dict | None:
                     re.compile(pattern)
                 except (re.error, TypeError) as exc:
                     raise KeyFormatError(f"idea {idea['label']!r} has a pattern that is not a regex ({exc})") from None
+        _check_topic(key)
     return key
+
+
+def _check_topic(key: dict) -> None:
+    """`topic: {anchors: {who: [...], problem: [...], constraint: [...]}}`: phrases from the prompt."""
+    topic = key.get("topic")
+    if topic is None:
+        return
+    anchors = topic.get("anchors") if isinstance(topic, dict) else None
+    if not isinstance(anchors, dict) or not anchors or not all(
+            isinstance(v, list) and v and all(isinstance(p, (str, int)) for p in v) for v in anchors.values()):
+        raise KeyFormatError(f"exercise {key['exercise']!r}: 'topic' needs 'anchors', a mapping of group names "
+                             "(who first) to lists of phrases from the prompt")
 
 
 def split_key(source: str) -> tuple[str, dict | None]:

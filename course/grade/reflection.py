@@ -9,8 +9,10 @@ from importlib import resources
 from typing import Any
 
 from course import yaml_text
+from course.grade.conduct import Breach, conduct_rules, find_breaches
 from course.grade.readability import flesch_reading_ease
 from course.grade.result import NOT_ANSWERED, Result, type_name
+from course.grade.wording import find_phrases, tokens
 
 MAX_CHARS = 20_000
 
@@ -75,27 +77,10 @@ def real_sentence_count(text: str) -> int:
 
 
 RAMBLING_CAP = 0.6
-# Phrases that put the fault on the customer: never professional, whatever else the text does right.
-BLAME = [
-    r"\b(your|the customer'?s?) fault\b", r"\bsomething you did\b", r"\byou (must|probably|obviously) (have )?"
-    r"(broke|broken|did|deleted|changed|installed|clicked)", r"\byour [a-z]+ (was|were) wrong\b",
-    r"\bnot our (fault|problem|software)\b", r"\bdoes not break\b", r"\bdoesn't break\b", r"\buser error\b",
-]
-
-
-def find_blame(text: str) -> list[str]:
-    return [m.group(0) for p in BLAME if (m := re.search(p, text, re.IGNORECASE))]
-
-
-def find_avoided(text: str, rubric: dict) -> list[tuple[str, str]]:
-    """(label, what was found) for each thing the rubric says a professional leaves out."""
-    found = []
-    for item in rubric.get("avoid") or []:
-        hits = find_terms(text, [str(t) for t in item.get("terms") or []])
-        hits += [m.group(0) for p in item.get("patterns") or [] if (m := re.search(p, text, re.IGNORECASE))]
-        if hits:
-            found.append((item["label"], hits[0]))
-    return found
+LIST_IDEAS_CREDIT = 0.3
+FEW_IDEAS = 0.34
+JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
+MIDDLING = (0.55, 0.65)
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -218,7 +203,9 @@ def _questions(text: str, spec: dict) -> Criterion:
 
 
 def idea_found(text: str, idea: dict) -> bool:
-    if find_terms(text, [str(t) for t in idea.get("terms") or []]):
+    """A term matches by lemma (wording.py: inflections, `*` prefixes, `...` gaps) or as written."""
+    terms = [str(t) for t in idea.get("terms") or []]
+    if find_phrases(tokens(text), terms) or find_terms(text, terms):
         return True
     return any(re.search(p, text, re.IGNORECASE) for p in idea.get("patterns") or [])
 
@@ -242,8 +229,13 @@ def describe(criteria: list[Criterion], rubric: dict) -> list[str]:
     ]
 
 
-def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-language", reference: str = "") -> Result:
-    """Score a written answer; `reference` is the exercise's own text, which copying earns nothing from."""
+def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-language", reference: str = "",
+                     topic: dict | None = None) -> Result:
+    """Score a written answer against the key's `ideas` and, if given, its `topic` anchors.
+
+    `reference` is the exercise's own text, which copying earns nothing from. Every cap and
+    breach adds a reason code to the result, which is what decides whether a grader looks.
+    """
     rubric = load_rubric(rubric_id)
     text, problems = clean_text(answer)
     if text is None:
@@ -253,9 +245,12 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
     copied = copied_share(text, reference)
     if copied >= rubric.get("max_copied_share", 0.5):
         why = f"{copied:.0%} of your text repeats the exercise's own words, so it scores 0. Write your own."
-        return Result(0.0, [why, *lines])
+        return Result(0.0, [why, *lines], codes=["copied"])
     if rubric.get("gate_on_ideas") and ideas and criteria[0].fraction == 0:
-        return Result(0.0, ["Your text covers none of the key ideas, so it scores 0.", *lines])
+        score = Score(0.0, ["Your text covers none of the key ideas, so it scores 0.", *lines], ["no-ideas"], 0.0)
+        _cap_off_topic(score, text, topic)
+        _disagreements(score, text, rubric)
+        return Result(0.0, score.lines, codes=score.codes)
     weights = rubric["criteria"]
     ideas_part = weights["ideas"]["weight"] * criteria[0].fraction
     style_part = sum(weights[c.name]["weight"] * c.fraction for c in criteria[1:])
@@ -266,31 +261,120 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
         style_part *= criteria[0].fraction / needs
         lines.append(f"The other criteria count in full once {needs:.0%} of the key ideas are covered; "
                      f"you covered {criteria[0].fraction:.0%}, so they count {criteria[0].fraction / needs:.0%}.")
-    total = ideas_part + style_part
+    score = Score(ideas_part + style_part, lines, [], criteria[0].fraction)
+    _cap_jargon(score, criteria, rubric)
+    _cap_conduct(score, text, rubric)
+    _cap_off_topic(score, text, topic)
+    _cap_form(score, text, rubric)
+    _disagreements(score, text, rubric)
+    return Result(score.total, score.lines, codes=score.codes)
+
+
+def _disagreements(score: Score, text: str, rubric: dict) -> None:
+    """Codes for where the signals disagree, so a person looks: the rubric is least sure there."""
+    words, _ = words_and_sentences(text)
+    full_length = words >= rubric["criteria"].get("length", {}).get("min_words", 0)
+    plain = not any(c.startswith(("conduct", "off-topic", "list", "copied")) for c in score.codes)
+    if plain and full_length and score.ideas <= FEW_IDEAS and prose_share(text) >= rubric.get("min_prose_share", 0.6):
+        score.codes.append("long-on-topic-few-ideas")
+    if plain and 0 < score.ideas < 1 and MIDDLING[0] <= score.total <= MIDDLING[1]:
+        score.codes.append("middling")  # some ideas, not all: the band where hand and rubric part most
+    breaches = [c for c in score.codes if c.startswith("conduct:")]
+    if len(breaches) == 1 and score.ideas >= 0.75:  # one slip in an answer that is otherwise all there
+        score.codes.append("ideas-with-breach")
+
+
+@dataclass
+class Score:
+    """A score on its way through the caps: each cap lowers `total`, explains why and adds a code."""
+
+    total: float
+    lines: list[str]
+    codes: list[str]
+    ideas: float  # share of the key ideas covered
+
+    def cap(self, at: float, code: str, why: str) -> None:
+        self.codes.append(code)
+        if self.total > at:
+            self.total = at
+        self.lines.insert(0, why)
+
+
+def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:
     jargon = next((c for c in criteria if c.name == "jargon"), None)
     limit, cap = rubric.get("max_flagged_terms"), rubric.get("over_limit_cap", 0.0)
-    if limit is not None and jargon is not None and jargon.count > limit and total > cap:
-        lines.insert(0, f"Your text uses {jargon.count} jargon terms, acronyms or slang (more than {limit}), "
-                        + ("so it scores 0." if cap == 0 else f"so the score is capped at {cap:.0%}."))
-        total = cap
-    blamed = find_blame(text)
-    if blamed:
-        lines.insert(0, f"Your text puts the blame on someone ({'; '.join(blamed)}), which halves the score: "
-                        "say what happened and what you will do, not whose fault it is.")
-        total *= 0.5
-    for label, hit in find_avoided(text, rubric):
-        lines.insert(0, f"Your text {label} (\"{hit}\"), which a professional leaves out; it halves the score.")
-        total *= 0.5
+    if limit is not None and jargon is not None and jargon.count > limit:
+        score.cap(cap, "jargon", f"Your text uses {jargon.count} jargon terms, acronyms or slang (more than {limit}), "
+                  + ("so it scores 0." if cap == 0 else f"so the score is capped at {cap:.0%}.")
+                  + " To improve: say each one the way the customer would, in everyday words.")
+
+
+def _cap_conduct(score: Score, text: str, rubric: dict) -> None:
+    rules = conduct_rules()
+    extra = [{"id": "avoid", "tip": "leave it out", **item} for item in rubric.get("avoid") or []]
+    breaches = find_breaches(text, extra)
+    technical = [t for kind in ("acronyms", "jargon") for t in find_terms(text, jargon_terms()[kind])]
+    if "jargon" in rubric["criteria"] and len(technical) >= JARGON_BREACH:
+        breaches.append(Breach("jargon", "uses jargon a non-technical reader cannot follow", ", ".join(technical[:4]),
+                               "say each technical word the way the customer would, in everyday words", True))
+    serious = [b for b in breaches if b.serious]
+    for b in breaches:
+        if not b.serious:
+            score.total = max(0.0, score.total - rules["minor_cost"])
+            score.codes.append(f"minor:{b.kind}")
+            score.lines.insert(0, f"Professional conduct: your text {b.label} (\"{b.found}\"), which costs "
+                                  f"{rules['minor_cost']:.0%}. To improve: {b.tip}.")
+    if serious:
+        cap = rules["two_serious_cap"] if len(serious) > 1 else rules["serious_cap"]
+        named = "; ".join(f"{b.label} (\"{b.found}\")" for b in serious)
+        tips = "; ".join(dict.fromkeys(b.tip for b in serious))
+        score.cap(cap, "conduct", f"Professional conduct: your text {named}. A serious breach caps the score at "
+                  f"{cap:.0%}, whatever else it does well. To improve: {tips}.")
+        score.codes += [f"conduct:{b.kind}" for b in serious]
+
+
+NAMED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor)\.?\s+([A-Z][a-z]+)")
+
+
+def _cap_off_topic(score: Score, text: str, topic: dict | None) -> None:
+    """Cap an answer about another situation: none of the key's anchors, or someone else's name (with a title)
+    instead of this customer's (the first anchor group names who the exercise is about)."""
+    if not topic:
+        return
+    hit, groups, missing = topic_anchors(text, topic)
+    who = next(iter(groups), "")
+    strangers = [name for name in NAMED.findall(text) if not find_phrases(tokens(name), topic["anchors"][who])]
+    if hit < topic.get("min_anchors", 1) or (strangers and who in missing):
+        why = (f"it names {strangers[0]}, who is not in this exercise" if strangers and who in missing else
+               f"it mentions none of: {', '.join(groups)}")
+        score.cap(topic.get("cap", 0.25), "off-topic",
+                  f"Your text does not seem to be about this customer's situation ({why}), so the score is capped "
+                  f"at {topic.get('cap', 0.25):.0%}. To improve: answer this customer, about this problem.")
+
+
+def topic_anchors(text: str, topic: dict) -> tuple[int, list[str], list[str]]:
+    """How many of the key's anchor groups (who, what, the constraint) the text mentions; the groups; those missed."""
+    toks = tokens(text)
+    groups = {name: [str(p) for p in phrases] for name, phrases in (topic.get("anchors") or {}).items()}
+    missing = [name for name, phrases in groups.items() if not find_phrases(toks, phrases)]
+    return len(groups) - len(missing), list(groups), missing
+
+
+def _cap_form(score: Score, text: str, rubric: dict) -> None:
     words, _ = words_and_sentences(text)
     too_long = rubric["criteria"].get("length", {}).get("max_words")
-    if too_long and words > 1.5 * too_long and total > RAMBLING_CAP:
-        lines.insert(0, f"Your answer has {words} words, more than half again the {too_long} a reader will "
-                        f"give it, so the score is capped at {RAMBLING_CAP:.0%}.")
-        total = RAMBLING_CAP
+    if too_long and words > 1.5 * too_long:
+        score.cap(RAMBLING_CAP, "long", f"Your answer has {words} words, more than half again the {too_long} a "
+                  f"reader will give it, so the score is capped at {RAMBLING_CAP:.0%}. To improve: keep what the "
+                  "reader needs and cut the rest.")
     prose, needed = prose_share(text), rubric.get("min_prose_share", 0.6)
-    cap = rubric.get("list_cap", 0.15)
-    if prose < needed and total > cap:
-        lines.insert(0, f"Only {prose:.0%} of your words are in full sentences; key ideas count in full only "
-                        f"when written as sentences to a person, so the score is capped at {cap:.0%}.")
-        total = cap
-    return Result(total, lines)
+    # A full-length list or set of notes that holds the ideas is worth more than a few keywords,
+    # but never half; a person should see whether it is really notes or a well-laid-out answer.
+    full_length = words >= rubric["criteria"].get("length", {}).get("min_words", 0)
+    cap = round(rubric.get("list_cap", 0.15) + (LIST_IDEAS_CREDIT * score.ideas if full_length else 0), 2)
+    if prose < needed and full_length and score.ideas >= 0.75:
+        score.codes.append("ideas-in-a-list")
+    if prose < needed:
+        score.cap(cap, "list", f"Only {prose:.0%} of your words are in full sentences; key ideas count in full only "
+                  f"when written as sentences to a person, so the score is capped at {cap:.0%}. To improve: write it "
+                  "as you would say or send it.")

@@ -10,6 +10,7 @@ class Result:
     fraction: float
     lines: list[str] = field(default_factory=list)
     answered: bool = True
+    codes: list[str] = field(default_factory=list)  # why caps or gates applied: what review flags read
 
     def __post_init__(self) -> None:
         self.fraction = min(1.0, max(0.0, float(self.fraction)))

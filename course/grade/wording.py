@@ -1,0 +1,116 @@
+"""Find phrases the way students write them: by lemma, across inflections and contractions.
+
+A key or conduct phrase is written once in its plain form ("take longer", "apolog*",
+"call ... back") and matches "took longer", "apologies", "I'll call you back":
+
+- each word matches any inflection of it (lemminflect's tables, which ship with the package);
+- a word ending in `*` matches any word that starts with it (British and American spellings);
+- `...` between words allows up to three other words in between;
+- contractions are spelled out first ("don't" is "do not", "I'll" is "I will").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lemminflect import getAllLemmas
+
+GAP = "..."
+MAX_GAP = 3
+WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+CONTRACTIONS = [
+    (re.compile(r"\bcan'?t\b|\bcannot\b"), "can not"), (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"\bshan't\b"), "shall not"), (re.compile(r"\bain't\b"), "is not"),
+    (re.compile(r"n't\b"), " not"), (re.compile(r"'ll\b"), " will"), (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"), (re.compile(r"\bi'm\b"), "i am"), (re.compile(r"'d\b"), " would"),
+    (re.compile(r"\blet's\b"), "let us"),
+]
+
+
+def normalise(text: str) -> str:
+    """Lower case, straight quotes, contractions spelled out."""
+    text = text.lower().replace("’", "'").replace("‘", "'").replace("`", "'")
+    for pattern, full in CONTRACTIONS:
+        text = pattern.sub(full, text)
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    return [t.removesuffix("'s").strip("'") for t in WORD.findall(normalise(text))]
+
+
+@lru_cache(maxsize=65536)
+def lemmas(word: str) -> frozenset[str]:
+    """The word and every lemma it can be a form of ("took" -> take, "patients" -> patient)."""
+    found = {word}
+    if word.isalpha():
+        for forms in getAllLemmas(word).values():
+            found.update(forms)
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One phrase compiled for matching: per word, its lemmas (or a prefix), and gaps allowed before it."""
+
+    text: str
+    words: tuple[tuple[frozenset[str], str, int], ...]  # (lemmas, prefix, gap allowed before)
+
+    @classmethod
+    def parse(cls, text: str) -> Phrase:
+        words, gap = [], 0
+        for part in normalise(str(text)).split():
+            if part == GAP:
+                gap = MAX_GAP
+                continue
+            if part.endswith("*"):
+                words.append((frozenset(), part.rstrip("*"), gap))
+            else:
+                for word in tokens(part) or [part]:
+                    words.append((lemmas(word), "", gap))
+                    gap = 0
+            gap = 0
+        return cls(str(text), tuple(words))
+
+    def _word_matches(self, index: int, token: str) -> bool:
+        wanted, prefix, _gap = self.words[index]
+        return token.startswith(prefix) if prefix else not wanted.isdisjoint(lemmas(token))
+
+    def spans(self, toks: list[str]) -> list[tuple[int, int]]:
+        """(start, end) of every place in `toks` this phrase matches."""
+        found = []
+        for start, token in enumerate(toks):
+            if self.words and self._word_matches(0, token):
+                end = self._match_from(toks, 1, start + 1)
+                if end is not None:
+                    found.append((start, end))
+        return found
+
+    def find(self, toks: list[str]) -> str | None:
+        """The words of `toks` this phrase matches first, or None."""
+        spans = self.spans(toks)
+        return " ".join(toks[spans[0][0]:spans[0][1]]) if spans else None
+
+    def _match_from(self, toks: list[str], index: int, at: int) -> int | None:
+        if index == len(self.words):
+            return at
+        gap = self.words[index][2]
+        for skip in range(gap + 1):
+            pos = at + skip
+            if pos < len(toks) and self._word_matches(index, toks[pos]):
+                end = self._match_from(toks, index + 1, pos + 1)
+                if end is not None:
+                    return end
+        return None
+
+
+@lru_cache(maxsize=8192)
+def phrase(text: str) -> Phrase:
+    return Phrase.parse(text)
+
+
+def find_phrases(toks: list[str], phrases: list[str]) -> list[str]:
+    """The text matched by each phrase found (in the order of `phrases`)."""
+    return [hit for p in phrases if (hit := phrase(str(p)).find(toks))]

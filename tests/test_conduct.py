@@ -1,0 +1,96 @@
+"""Professional conduct in written answers: matched by lemma, negation respected, capped and explained."""
+
+import re
+
+import pytest
+
+from course.grade.conduct import conduct_rules, find_breaches
+from course.grade.reflection import score_reflection
+from course.grade.wording import find_phrases, tokens
+
+LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
+        {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
+GOOD = "Good morning, Mrs. Ito. I'm sorry, the traffic is slow, so I will be with you at 10:20. Does that still work?"
+
+
+def test_conduct_rules_are_well_formed():
+    rules = conduct_rules()
+    assert 0 < rules["two_serious_cap"] <= rules["serious_cap"] <= 0.5
+    ids = [k["id"] for k in rules["kinds"]]
+    assert len(ids) == len(set(ids))
+    assert {"blaming", "lecturing", "password", "over-promising", "disclosing"} <= set(ids)
+    for kind in rules["kinds"]:
+        assert kind["label"] and kind["tip"] and kind["severity"] in ("serious", "minor")
+        assert kind.get("phrases") or kind.get("patterns")
+        for pattern in kind.get("patterns") or []:
+            re.compile(pattern)
+
+
+@pytest.mark.parametrize("phrase, text", [
+    ("take longer", "It took longer than I thought."),
+    ("apolog*", "Apologies for the wait."),
+    ("call ... back", "I'll call you straight back."),
+    ("patient", "the patients' records"),
+    ("can not promise", "I can't promise that."),
+])
+def test_phrases_match_inflections_prefixes_gaps_and_contractions(phrase, text):
+    assert find_phrases(tokens(text), [phrase])
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("You should have reported this yesterday.", "lecturing"),
+    ("If you'd backed up your files this would not have happened.", "lecturing"),
+    ("It must have been something you did.", "blaming"),
+    ("Could you tell me your password so I can log in?", "password"),
+    ("I guarantee it will never happen again.", "over-promising"),
+    ("Calm down, it's only a printer.", "dismissing"),
+    ("Your desk is a tip.", "judging"),
+    ("Oh great, another email problem.", "sarcasm"),
+])
+def test_each_kind_is_found(text, kind):
+    assert kind in [b.kind for b in find_breaches(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "I'd never ask for your password: please type it in yourself.",
+    "Please don't tell me your password.",
+    "I can't promise anything yet, so I won't guess.",
+    "It is not your fault at all.",
+    GOOD,
+])
+def test_negated_or_courteous_text_is_not_a_breach(text):
+    assert [b for b in find_breaches(text) if b.serious] == []
+
+
+def test_a_serious_breach_caps_at_half_names_it_and_says_how_to_improve():
+    clean = score_reflection(GOOD, LATE, "late-call")
+    rude = score_reflection(GOOD + " You should have booked an earlier slot.", LATE, "late-call")
+    assert clean.fraction > 0.9 and rude.fraction == 0.5
+    assert rude.lines[0].startswith("Professional conduct: your text lectures") and "To improve:" in rude.lines[0]
+    assert "conduct:lecturing" in rude.codes
+
+
+def test_two_serious_breaches_cap_lower():
+    text = GOOD + " You should have booked earlier, and I promise it will never happen again."
+    assert score_reflection(text, LATE, "late-call").fraction == conduct_rules()["two_serious_cap"]
+
+
+def test_a_minor_slip_costs_a_little():
+    clean = score_reflection(GOOD, LATE, "late-call").fraction
+    slangy = score_reflection(GOOD.replace("Good morning", "Cheers"), LATE, "late-call")
+    assert slangy.fraction == pytest.approx(clean - conduct_rules()["minor_cost"], abs=0.02)
+    assert "minor:slang" in slangy.codes
+
+
+def test_feedback_quotes_only_the_students_words_and_the_rule_never_a_key_term():
+    rude = score_reflection(GOOD + " Calm down.", [{"label": "an apology", "terms": ["zebra-key-term"]}], "late-call")
+    assert "zebra-key-term" not in "\n".join(rude.lines)
+
+
+def test_off_topic_answers_are_capped_at_a_quarter():
+    topic = {"anchors": {"who": ["ito"], "problem": ["late", "traffic"], "constraint": ["10", "minute*"]}}
+    other = "Hello Ms. Rahman, I'm sorry, your laptop won't be ready at 3:00. The part comes tomorrow."
+    assert score_reflection(other, LATE, "late-call", topic=topic).fraction <= 0.25
+    essay = "Being on time matters in IT support because it shows respect and builds trust, sorry to say."
+    assert "off-topic" in score_reflection(essay, LATE, "late-call", topic=topic).codes
+    assert "off-topic" not in score_reflection(GOOD, LATE, "late-call", topic=topic).codes
