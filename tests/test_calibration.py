@@ -29,7 +29,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "e97f3615c4cab8b28a96ffc42d820e98e6523f4e6cae26257992f86f4bb702dc"
+VALIDATION_SHA256 = "b5dce27552a0295566e9d23ff946ac8a5cbe496424617cc4cef3d6b2f1d44709"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 

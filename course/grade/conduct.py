@@ -15,8 +15,9 @@ from importlib import resources
 from course import yaml_text
 from course.grade.wording import phrase, tokens
 
-NEGATIONS = frozenset({"not", "never", "no", "without", "nor"})
-NEGATION_REACH = 3
+# "not", "never", "rather than", "instead of", "avoid": a move named in order to turn it down.
+NEGATIONS = frozenset({"not", "never", "no", "without", "nor", "rather", "instead", "avoid", "than"})
+NEGATION_REACH = 5
 
 
 @dataclass(frozen=True)
@@ -34,29 +35,39 @@ def conduct_rules() -> dict:
     return yaml_text.load(text)
 
 
-def _negated(toks: list[str], start: int) -> bool:
-    return any(t in NEGATIONS for t in toks[max(0, start - NEGATION_REACH):start])
+def clauses(text: str) -> list[int]:
+    """The clause (between commas and stops) each token of `tokens(text)` sits in."""
+    ids: list[int] = []
+    for i, clause in enumerate(re.split(r"[,.;:!?()\n]+|\s[-–—]\s", text)):
+        ids += [i] * len(tokens(clause))
+    return ids
 
 
-def _first_hit(text: str, toks: list[str], kind: dict) -> str | None:
+def _negated(toks: list[str], where: list[int], start: int) -> bool:
+    """A negation just before `start`, in the same clause ("Don't worry, I promise" is a promise)."""
+    clause = where[start] if start < len(where) else None
+    return any(t in NEGATIONS and where[i] == clause for i, t in enumerate(toks[:start]) if i >= start - NEGATION_REACH)
+
+
+def _first_hit(text: str, toks: list[str], where: list[int], kind: dict) -> str | None:
     for p in kind.get("phrases") or []:
         for start, end in phrase(str(p)).spans(toks):
-            if not _negated(toks, start):
+            if not _negated(toks, where, start):
                 return " ".join(toks[start:end])
     for pattern in kind.get("patterns") or []:
         for m in re.finditer(pattern, text, re.IGNORECASE | re.MULTILINE):
-            before = tokens(text[:m.start()])
-            if not _negated(before, len(before)):
+            start = len(tokens(text[:m.start()]))
+            if not _negated(toks, where, start):
                 return m.group(0).strip(" .!")
     return None
 
 
-def find_breaches(text: str, extra: list[dict] | None = None) -> list[Breach]:
-    """Every conduct kind the text shows (course-wide ones, then the exercise's own `extra`)."""
-    toks = tokens(text)
+def find_breaches(text: str, extra: list[dict] | None = None, skip: list[str] | None = None) -> list[Breach]:
+    """Every conduct kind the text shows: course-wide ones except `skip`, then the exercise's own `extra`."""
+    toks, where = tokens(text), clauses(text)
     found = []
-    for kind in [*conduct_rules()["kinds"], *(extra or [])]:
-        hit = _first_hit(text, toks, kind)
+    for kind in [*(k for k in conduct_rules()["kinds"] if k["id"] not in (skip or [])), *(extra or [])]:
+        hit = _first_hit(text, toks, where, kind)
         if hit:
             found.append(Breach(kind.get("id", "avoid"), kind["label"], hit, kind.get("tip", ""),
                                 kind.get("severity", "serious") == "serious"))

@@ -12,7 +12,7 @@ from course import yaml_text
 from course.grade.conduct import Breach, conduct_rules, find_breaches
 from course.grade.readability import flesch_reading_ease
 from course.grade.result import NOT_ANSWERED, Result, type_name
-from course.grade.wording import find_phrases, tokens
+from course.grade.wording import find_phrases, is_word, tokens
 
 MAX_CHARS = 20_000
 
@@ -77,6 +77,7 @@ def real_sentence_count(text: str) -> int:
 
 
 RAMBLING_CAP = 0.6
+SHORT_SHARE, SHORT_CAP = 0.6, 0.6  # under 60% of the minimum length: at most 60%
 LIST_IDEAS_CREDIT = 0.3
 FEW_IDEAS = 0.34
 JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
@@ -105,7 +106,18 @@ def jargon_terms() -> dict[str, list[str]]:
     """Acronyms, jargon and slang to flag, by kind (course/rubrics/jargon.yaml)."""
     text = resources.files("course").joinpath("rubrics", "jargon.yaml").read_text("utf-8")
     data = yaml_text.load(text)
-    return {kind: [str(t).lower() for t in data.get(kind) or []] for kind in ("acronyms", "jargon", "slang")}
+    kinds = ("acronyms", "jargon", "slang", "everyday_capitals")
+    return {kind: [str(t).lower() for t in data.get(kind) or []] for kind in kinds}
+
+
+CAPITALS = re.compile(r"(?<![\w-])([A-Z][A-Z0-9]{1,5})s?(?![\w-])")
+
+
+def capitalised_acronyms(text: str) -> list[str]:
+    """Words in capitals that are not everyday ones (jargon.yaml): HDMI, EDID, WLAN, SLA."""
+    everyday = set(jargon_terms()["everyday_capitals"])
+    found = dict.fromkeys(m for m in CAPITALS.findall(text) if sum(ch.isalpha() for ch in m) >= 2)
+    return [m for m in found if m.lower() not in everyday and not is_word(m.lower())]
 
 
 def _pattern(term: str) -> re.Pattern:
@@ -139,7 +151,7 @@ def open_criteria(text: str, rubric: dict) -> list[Criterion]:
     crit = rubric["criteria"]
     out = []
     if "jargon" in crit:
-        found = {kind: find_terms(text, terms) for kind, terms in jargon_terms().items()}
+        found = {kind: find_terms(text, jargon_terms()[kind]) for kind in ("acronyms", "jargon", "slang")}
         flagged = [t for terms in found.values() for t in terms]
         extra = max(0, len(flagged) - crit["jargon"]["allowed"])
         out.append(Criterion(
@@ -312,8 +324,9 @@ def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:
 def _cap_conduct(score: Score, text: str, rubric: dict) -> None:
     rules = conduct_rules()
     extra = [{"id": "avoid", "tip": "leave it out", **item} for item in rubric.get("avoid") or []]
-    breaches = find_breaches(text, extra)
+    breaches = find_breaches(text, extra, skip=rubric.get("conduct_skip"))
     technical = [t for kind in ("acronyms", "jargon") for t in find_terms(text, jargon_terms()[kind])]
+    technical += [c for c in capitalised_acronyms(text) if c.lower() not in technical]
     if "jargon" in rubric["criteria"] and len(technical) >= JARGON_BREACH:
         breaches.append(Breach("jargon", "uses jargon a non-technical reader cannot follow", ", ".join(technical[:4]),
                                "say each technical word the way the customer would, in everyday words", True))
@@ -367,6 +380,11 @@ def _cap_form(score: Score, text: str, rubric: dict) -> None:
         score.cap(RAMBLING_CAP, "long", f"Your answer has {words} words, more than half again the {too_long} a "
                   f"reader will give it, so the score is capped at {RAMBLING_CAP:.0%}. To improve: keep what the "
                   "reader needs and cut the rest.")
+    too_short = rubric["criteria"].get("length", {}).get("min_words", 0) * SHORT_SHARE
+    if words < too_short:
+        score.cap(SHORT_CAP, "short", f"Your answer has {words} words, well under the {too_short / SHORT_SHARE:.0f} "
+                  f"asked for, so the score is capped at {SHORT_CAP:.0%}: there is not room to do all the task asks. "
+                  "To improve: cover each part of the task in a sentence or two.")
     prose, needed = prose_share(text), rubric.get("min_prose_share", 0.6)
     # A full-length list or set of notes that holds the ideas is worth more than a few keywords,
     # but never half; a person should see whether it is really notes or a well-laid-out answer.

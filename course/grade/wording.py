@@ -51,6 +51,11 @@ def lemmas(word: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def is_word(word: str) -> bool:
+    """An English word lemminflect knows ("sorry", "help"), as opposed to an acronym ("hdmi")."""
+    return word.isalpha() and bool(getAllLemmas(word))
+
+
 @dataclass(frozen=True)
 class Phrase:
     """One phrase compiled for matching: per word, its lemmas (or a prefix), and gaps allowed before it."""
