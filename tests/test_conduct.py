@@ -94,3 +94,22 @@ def test_off_topic_answers_are_capped_at_a_quarter():
     essay = "Being on time matters in IT support because it shows respect and builds trust, sorry to say."
     assert "off-topic" in score_reflection(essay, LATE, "late-call", topic=topic).codes
     assert "off-topic" not in score_reflection(GOOD, LATE, "late-call", topic=topic).codes
+
+
+def test_every_model_solution_scores_full_marks_with_no_conduct_breach(root):
+    from course.author.source import assignments, exercises, notebooks
+
+    for name in assignments(root):
+        for path in notebooks(root, name):
+            for ex in exercises(path):
+                if ex.key["kind"] == "reflection":
+                    scope: dict = {}
+                    exec(ex.solution, scope)  # the instructor's own answer cell
+                    r = score_reflection(scope[ex.variable], ex.key["ideas"], ex.key.get("rubric", "plain-language"),
+                                         topic=ex.key.get("topic"))
+                    assert r.fraction == 1.0 and not r.codes, (name, r.codes, r.lines[:1])
+
+
+def test_a_past_promise_kept_is_not_an_over_promise():
+    assert not find_breaches("Your quote, as I promised, will be with you by Friday.")
+    assert "over-promising" in [b.kind for b in find_breaches("I promise it will be fixed today.")]
