@@ -282,10 +282,14 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
     return Result(score.total, score.lines, codes=score.codes)
 
 
+def is_full_length(text: str, rubric: dict) -> bool:
+    """At least the minimum length the exercise asks for."""
+    return words_and_sentences(text)[0] >= rubric["criteria"].get("length", {}).get("min_words", 0)
+
+
 def _disagreements(score: Score, text: str, rubric: dict) -> None:
     """Codes for where the signals disagree, so a person looks: the rubric is least sure there."""
-    words, _ = words_and_sentences(text)
-    full_length = words >= rubric["criteria"].get("length", {}).get("min_words", 0)
+    full_length = is_full_length(text, rubric)
     plain = not any(c.startswith(("conduct", "off-topic", "list", "copied")) for c in score.codes)
     if plain and full_length and score.ideas <= FEW_IDEAS and prose_share(text) >= rubric.get("min_prose_share", 0.6):
         score.codes.append("long-on-topic-few-ideas")
@@ -388,7 +392,7 @@ def _cap_form(score: Score, text: str, rubric: dict) -> None:
     prose, needed = prose_share(text), rubric.get("min_prose_share", 0.6)
     # A full-length list or set of notes that holds the ideas is worth more than a few keywords,
     # but never half; a person should see whether it is really notes or a well-laid-out answer.
-    full_length = words >= rubric["criteria"].get("length", {}).get("min_words", 0)
+    full_length = is_full_length(text, rubric)
     cap = round(rubric.get("list_cap", 0.15) + (LIST_IDEAS_CREDIT * score.ideas if full_length else 0), 2)
     if prose < needed and full_length and score.ideas >= 0.75:
         score.codes.append("ideas-in-a-list")
