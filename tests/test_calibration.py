@@ -29,7 +29,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "b5dce27552a0295566e9d23ff946ac8a5cbe496424617cc4cef3d6b2f1d44709"
+VALIDATION_SHA256 = "2e4eec8b8d52b707b8588ade28992c49d3ba4861eb802b936e6c13b410ba9a9e"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
