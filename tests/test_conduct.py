@@ -46,6 +46,10 @@ def test_phrases_match_inflections_prefixes_gaps_and_contractions(phrase, text):
     ("Calm down, it's only a printer.", "dismissing"),
     ("Your desk is a tip.", "judging"),
     ("Oh great, another email problem.", "sarcasm"),
+    ("For next time, it's always worth testing the room the day before.", "next-time-lecture"),
+    ("Honestly, it's not rocket science.", "dismissing"),
+    ("That TV has to go off before I start.", "demanding"),
+    ("Could you write down your network password for me?", "password"),
 ])
 def test_each_kind_is_found(text, kind):
     assert kind in [b.kind for b in find_breaches(text)]
@@ -56,6 +60,8 @@ def test_each_kind_is_found(text, kind):
     "Please don't tell me your password.",
     "I can't promise anything yet, so I won't guess.",
     "It is not your fault at all.",
+    "I'll have it working well before your lesson at 11.",
+    "Next time you need us, just ring the desk and ask for me.",
     GOOD,
 ])
 def test_negated_or_courteous_text_is_not_a_breach(text):
@@ -68,6 +74,13 @@ def test_a_serious_breach_caps_at_half_names_it_and_says_how_to_improve():
     assert clean.fraction > 0.9 and rude.fraction == 0.5
     assert rude.lines[0].startswith("Professional conduct: your text lectures") and "To improve:" in rude.lines[0]
     assert "conduct:lecturing" in rude.codes
+
+
+def test_one_remark_that_breaks_two_rules_caps_once():
+    text = GOOD + " In future, you really should test it before you call us."
+    result = score_reflection(text, LATE, "late-call")
+    assert {"conduct:lecturing", "conduct:next-time-lecture"} <= set(result.codes)
+    assert result.fraction == conduct_rules()["serious_cap"]
 
 
 def test_two_serious_breaches_cap_lower():

@@ -18,6 +18,7 @@ from course.grade.wording import phrase, tokens
 # "not", "never", "rather than", "instead of", "avoid": a move named in order to turn it down.
 NEGATIONS = frozenset({"not", "never", "no", "without", "nor", "rather", "instead", "avoid", "than"})
 NEGATION_REACH = 5
+SAME_REMARK = 6  # tokens
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Breach:
     found: str  # the student's words that show it
     tip: str
     serious: bool
+    at: int = -1  # the token it starts at: two kinds found a few words apart are one remark
 
 
 @cache
@@ -43,22 +45,30 @@ def clauses(text: str) -> list[int]:
     return ids
 
 
+def remarks(breaches: list[Breach]) -> int:
+    """How many separate remarks the breaches make: kinds found within a few words of each other are one
+    ("In future, you really should..." is a lecture about next time, not two breaches)."""
+    starts = sorted(b.at for b in breaches)
+    return sum(1 for i, at in enumerate(starts) if i == 0 or at < 0 or at - starts[i - 1] >= SAME_REMARK)
+
+
 def _negated(toks: list[str], where: list[int], start: int) -> bool:
     """A negation just before `start`, in the same clause ("Don't worry, I promise" is a promise)."""
     clause = where[start] if start < len(where) else None
     return any(t in NEGATIONS and where[i] == clause for i, t in enumerate(toks[:start]) if i >= start - NEGATION_REACH)
 
 
-def _first_hit(text: str, toks: list[str], where: list[int], kind: dict) -> str | None:
+def _first_hit(text: str, toks: list[str], where: list[int], kind: dict) -> tuple[str, int] | None:
+    """The first words that show `kind`, and the token they start at."""
     for p in kind.get("phrases") or []:
         for start, end in phrase(str(p)).spans(toks):
             if not _negated(toks, where, start):
-                return " ".join(toks[start:end])
+                return " ".join(toks[start:end]), start
     for pattern in kind.get("patterns") or []:
         for m in re.finditer(pattern, text, re.IGNORECASE | re.MULTILINE):
             start = len(tokens(text[:m.start()]))
             if not _negated(toks, where, start):
-                return m.group(0).strip(" .!")
+                return m.group(0).strip(" .!"), start
     return None
 
 
@@ -69,6 +79,7 @@ def find_breaches(text: str, extra: list[dict] | None = None, skip: list[str] | 
     for kind in [*(k for k in conduct_rules()["kinds"] if k["id"] not in (skip or [])), *(extra or [])]:
         hit = _first_hit(text, toks, where, kind)
         if hit:
-            found.append(Breach(kind.get("id", "avoid"), kind["label"], hit, kind.get("tip", ""),
-                                kind.get("severity", "serious") == "serious"))
+            words, start = hit
+            found.append(Breach(kind.get("id", "avoid"), kind["label"], words, kind.get("tip", ""),
+                                kind.get("severity", "serious") == "serious", start))
     return found

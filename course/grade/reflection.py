@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from course import yaml_text
-from course.grade.conduct import Breach, conduct_rules, find_breaches
+from course.grade.conduct import Breach, conduct_rules, find_breaches, remarks
 from course.grade.readability import flesch_reading_ease
 from course.grade.result import NOT_ANSWERED, Result, type_name
 from course.grade.wording import find_phrases, is_word, tokens
@@ -342,7 +342,7 @@ def _cap_conduct(score: Score, text: str, rubric: dict) -> None:
             score.lines.insert(0, f"Professional conduct: your text {b.label} (\"{b.found}\"), which costs "
                                   f"{rules['minor_cost']:.0%}. To improve: {b.tip}.")
     if serious:
-        cap = rules["two_serious_cap"] if len(serious) > 1 else rules["serious_cap"]
+        cap = rules["two_serious_cap"] if remarks(serious) > 1 else rules["serious_cap"]
         named = "; ".join(f"{b.label} (\"{b.found}\")" for b in serious)
         tips = "; ".join(dict.fromkeys(b.tip for b in serious))
         score.cap(cap, "conduct", f"Professional conduct: your text {named}. A serious breach caps the score at "
