@@ -50,6 +50,8 @@ def test_phrases_match_inflections_prefixes_gaps_and_contractions(phrase, text):
     ("Honestly, it's not rocket science.", "dismissing"),
     ("That TV has to go off before I start.", "demanding"),
     ("Could you write down your network password for me?", "password"),
+    ("I need you to confirm that today so I can close the ticket.", "demanding"),
+    ("The stuck jobs were invoices for patients including Mr D. Hughes.", "disclosing"),
 ])
 def test_each_kind_is_found(text, kind):
     assert kind in [b.kind for b in find_breaches(text)]
