@@ -29,7 +29,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "c96fdb2630417ff9527a41d287e154a0cd34d67bc42d4a916be66cf27a8180ae"
+VALIDATION_SHA256 = "a1d2c55fbfe09da9c84d784fd46764e6b347abd3ee846cb7edb90e05677ff043"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
