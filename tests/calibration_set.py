@@ -1,9 +1,10 @@
 """The hand-marked calibration set: prompts, keys and answers, wherever they live.
 
-A prompt comes from `tests/calibration/prompts.yaml` (exercises not shipped yet) or, for a shipped
-reflection exercise, from its source notebook: the key's ideas and rubric, and the notebook's own
-words as the copy-check reference, exactly as autograde sees them. Answers live in
-`tests/calibration/answers*.yaml`, so each exercise can keep its own file.
+Every prompt's key (ideas, rubric, topic) and its copy-check reference come from the exercise's
+source notebook, exactly as autograde sees them. `tests/calibration/prompts.yaml` keeps only the
+older wording three prompts had when the older answers were written: those answers are checked for
+copying against it. Answers live in `tests/calibration/answers*.yaml` (older) and
+`tests/calibration/blind/` (written blind, in a development and a sealed validation split).
 
 Run `python tests/calibration_set.py [PROMPT]` to print hand mark against rubric mark.
 """
@@ -43,7 +44,7 @@ def shipped_prompts(root: Path = ROOT) -> dict[str, dict]:
 def load_prompts() -> dict[str, dict]:
     prompts = shipped_prompts()
     for name, entry in yaml.safe_load((HERE / "prompts.yaml").read_text(encoding="utf-8")).items():
-        prompts[name] = {**prompts.get(name, {}), **entry}  # the older wording; the shipped key's topic
+        prompts[name] = {**prompts[name], "prompt": entry["prompt"]}  # the older wording, the shipped key
     return prompts
 
 
@@ -56,6 +57,7 @@ def load_answers() -> list[dict]:
 
 
 PROMPTS = load_prompts()
+SHIPPED = shipped_prompts()
 ANSWERS = load_answers()
 
 
@@ -76,8 +78,11 @@ def grade(item: dict):
     from course.grade.autograde import review_reason
 
     prompt = PROMPTS[item["prompt"]]
+    # Blind answers were written from the release notebook: copying is measured against its text, as
+    # autograde does; the older answers, against the older wording they were written from.
+    reference = SHIPPED[item["prompt"]]["prompt"] if item.get("file", "").startswith("blind/") else prompt["prompt"]
     key = {"kind": "reflection", "ideas": prompt["ideas"], "topic": prompt.get("topic")}
-    result = score_reflection(item["text"], prompt["ideas"], prompt["rubric"], reference=prompt["prompt"],
+    result = score_reflection(item["text"], prompt["ideas"], prompt["rubric"], reference=reference,
                               topic=prompt.get("topic"))
     return result.points(POINTS), review_reason(key, result, [])
 

@@ -169,8 +169,11 @@ def test_advice_to_hide_who_someone_is_caps_an_attire_note_at_half(monkeypatch):
 def test_bulleted_notes_are_a_list_not_speech():
     bullets = "- Sorry\n- Late because of traffic\n- New time 10:20\n- Does that still work?"
     spoken = "Sorry, I am late because of the traffic. I will be there at 10:20. Does that still work for you?"
-    assert score_reflection(bullets, LATE_IDEAS, "late-call").fraction <= 0.15
+    noted = score_reflection(bullets, LATE_IDEAS, "late-call")
+    assert noted.fraction < 0.5 and "list" in noted.codes  # notes holding the ideas earn a little for them, never half
     assert score_reflection(spoken, LATE_IDEAS, "late-call").fraction > 0.5
+    keywords = score_reflection("sorry, 10:20", LATE_IDEAS, "late-call")
+    assert keywords.fraction <= 0.15 < noted.fraction  # a short line of keywords earns nothing for its ideas
 
 
 def test_a_key_idea_may_be_patterns_only_but_a_bad_regex_is_refused():
@@ -185,3 +188,18 @@ def test_a_key_idea_may_be_patterns_only_but_a_bad_regex_is_refused():
     assert key["ideas"][0]["patterns"] == [r"\d+:\d\d"]
     with pytest.raises(KeyFormatError, match="not a regex"):
         split_key(cell("(unclosed"))
+
+
+def test_a_plain_copy_scores_0_unflagged_and_a_borderline_one_asks_a_person():
+    from course.grade.autograde import review_reason
+
+    prompt = ("Mrs. Ito is waiting at home for you to fix her computer at ten. Traffic is bad and you will be "
+              "twenty minutes late. Write what you say when you phone her.")
+    key = {"kind": "reflection", "ideas": LATE_IDEAS}
+    plain = score_reflection(prompt, LATE_IDEAS, "late-call", reference=prompt)
+    assert plain.fraction == 0 and plain.codes == ["copied"] and review_reason(key, plain, []) is None
+    half = ("Mrs. Ito is waiting at home for you to fix her computer at ten. Traffic is bad and you will be "
+            "twenty minutes late. I am sorry, I can be with you at 10:20 instead.")
+    borderline = score_reflection(half, LATE_IDEAS, "late-call", reference=prompt)
+    assert borderline.fraction == 0 and "copied-borderline" in borderline.codes
+    assert "fair quoting or a copy" in review_reason(key, borderline, [])

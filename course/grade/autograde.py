@@ -40,13 +40,14 @@ REVIEW = "Flagged for a grader to look at:"
 # grader is told. Codes not listed (a long answer capped, a minor slip) need no second look.
 REVIEW_CODES = {
     "error": "the check raised an error, so no answer was scored",
-    "copied": "most of the text repeats the exercise",
+    "copied-borderline": "over half the text repeats the exercise, but only just: fair quoting or a copy?",
     "off-topic": "the answer was read as off-topic",
     "several-answers": "more than one answer was recorded",
     # "ideas-with-breach": "most key ideas are there, but a conduct breach capped the score",
     "long-on-topic-few-ideas": "a full, on-topic answer matched few key ideas: it may say them in other words",
     "middling": "some key ideas but not all, a middling score: where a person's judgement matters most",
     "ideas-in-a-list": "the key ideas are there but read as a list: notes, or a well-laid-out answer?",
+    "tone-unsure": "a sentence may be unprofessional in tone, but the rubric is not sure: read it",
 }
 
 

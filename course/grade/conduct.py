@@ -8,17 +8,21 @@ not negated just before ("I won't guess", "I'd never ask for your password"), or
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from course import yaml_text
+from course.grade.tone import sentences
 from course.grade.wording import phrase, tokens
 
 # "not", "never", "rather than", "instead of", "avoid": a move named in order to turn it down.
 NEGATIONS = frozenset({"not", "never", "no", "without", "nor", "rather", "instead", "avoid", "than"})
 NEGATION_REACH = 5
-SAME_REMARK = 6  # tokens
+# Kinds that are a way of speaking rather than a thing said: several in one sentence are one remark.
+TONE_MOVES = frozenset({"blaming", "lecturing", "next-time-lecture", "demanding", "judging", "dismissing", "arguing",
+                        "sarcasm", "slang", "tone"})
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class Breach:
     found: str  # the student's words that show it
     tip: str
     serious: bool
-    at: int = -1  # the token it starts at: two kinds found a few words apart are one remark
+    at: int = -1  # the token it starts at: kinds found in one sentence are one remark
 
 
 @cache
@@ -45,11 +49,16 @@ def clauses(text: str) -> list[int]:
     return ids
 
 
-def remarks(breaches: list[Breach]) -> int:
-    """How many separate remarks the breaches make: kinds found within a few words of each other are one
-    ("In future, you really should..." is a lecture about next time, not two breaches)."""
-    starts = sorted(b.at for b in breaches)
-    return sum(1 for i, at in enumerate(starts) if i == 0 or at < 0 or at - starts[i - 1] >= SAME_REMARK)
+def remarks(breaches: list[Breach], text: str) -> int:
+    """How many separate remarks the breaches make. Moves of tone found in one sentence are one remark
+    ("In future, you really should..." is one lecture, not two breaches); a mistake of substance
+    (a password, a promise, private data, jargon) is a remark of its own wherever it sits."""
+    bounds, at = [], 0
+    for sentence in sentences(text):
+        at += len(tokens(sentence))
+        bounds.append(at)
+    return len({(bisect_right(bounds, b.at) if b.at >= 0 else -1, "tone" if b.kind in TONE_MOVES else b.kind)
+                for b in breaches})
 
 
 def _negated(toks: list[str], where: list[int], start: int) -> bool:

@@ -12,6 +12,7 @@ from course import yaml_text
 from course.grade.conduct import Breach, conduct_rules, find_breaches, remarks
 from course.grade.readability import flesch_reading_ease
 from course.grade.result import NOT_ANSWERED, Result, type_name
+from course.grade.tone import scored_sentences
 from course.grade.wording import find_phrases, is_word, tokens
 
 MAX_CHARS = 20_000
@@ -64,7 +65,7 @@ def prose_share(text: str) -> float:
     total = clause_words = 0
     for line in text.replace("’", "'").splitlines():
         listed = bool(BULLET.match(line))  # a bulleted or numbered line is a list item, not speech
-        for piece in re.split(r"[,;:.!?]+", line):
+        for piece in re.split(r"[,;:.!?]+|\s[/|+]\s|\s*(?:->|→|=>)\s*", line):
             words = re.findall(r"[A-Za-z']+", piece)
             total += len(words)
             if not listed and len(words) >= 3 and any(w.lower() in FUNCTION_WORDS for w in words):
@@ -79,7 +80,10 @@ def real_sentence_count(text: str) -> int:
 RAMBLING_CAP = 0.6
 SHORT_SHARE, SHORT_CAP = 0.6, 0.6  # under 60% of the minimum length: at most 60%
 LIST_IDEAS_CREDIT = 0.3
+LIST_FROM = 0.4  # share of the minimum length from which notes start to earn for their ideas
 FEW_IDEAS = 0.34
+COPIED_MARGIN = 0.15
+TONE_TIP = "read it as the customer would hear it, then say it plainly and kindly, or leave it out"
 JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
 MIDDLING = (0.55, 0.65)
 
@@ -257,7 +261,9 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
     copied = copied_share(text, reference)
     if copied >= rubric.get("max_copied_share", 0.5):
         why = f"{copied:.0%} of your text repeats the exercise's own words, so it scores 0. Write your own."
-        return Result(0.0, [why, *lines], codes=["copied"])
+        # Well over the limit is plainly a copy; just over it, a person should check the overlap is not fair quoting.
+        plainly = copied >= rubric.get("max_copied_share", 0.5) + COPIED_MARGIN
+        return Result(0.0, [why, *lines], codes=["copied"] if plainly else ["copied", "copied-borderline"])
     if rubric.get("gate_on_ideas") and ideas and criteria[0].fraction == 0:
         score = Score(0.0, ["Your text covers none of the key ideas, so it scores 0.", *lines], ["no-ideas"], 0.0)
         _cap_off_topic(score, text, topic)
@@ -329,6 +335,7 @@ def _cap_conduct(score: Score, text: str, rubric: dict) -> None:
     rules = conduct_rules()
     extra = [{"id": "avoid", "tip": "leave it out", **item} for item in rubric.get("avoid") or []]
     breaches = find_breaches(text, extra, skip=rubric.get("conduct_skip"))
+    breaches += tone_breaches(text, breaches, score, rules["tone"])
     technical = [t for kind in ("acronyms", "jargon") for t in find_terms(text, jargon_terms()[kind])]
     technical += [c for c in capitalised_acronyms(text) if c.lower() not in technical]
     if "jargon" in rubric["criteria"] and len(technical) >= JARGON_BREACH:
@@ -342,12 +349,34 @@ def _cap_conduct(score: Score, text: str, rubric: dict) -> None:
             score.lines.insert(0, f"Professional conduct: your text {b.label} (\"{b.found}\"), which costs "
                                   f"{rules['minor_cost']:.0%}. To improve: {b.tip}.")
     if serious:
-        cap = rules["two_serious_cap"] if remarks(serious) > 1 else rules["serious_cap"]
+        cap = rules["two_serious_cap"] if remarks(serious, text) > 1 else rules["serious_cap"]
         named = "; ".join(f"{b.label} (\"{b.found}\")" for b in serious)
         tips = "; ".join(dict.fromkeys(b.tip for b in serious))
         score.cap(cap, "conduct", f"Professional conduct: your text {named}. A serious breach caps the score at "
                   f"{cap:.0%}, whatever else it does well. To improve: {tips}.")
         score.codes += [f"conduct:{b.kind}" for b in serious]
+
+
+def tone_breaches(text: str, found: list[Breach], score: Score, limits: dict) -> list[Breach]:
+    """Sentences the tone model reads as unprofessional that no conduct phrase has named already.
+
+    At `serious` or over, a sentence is a serious breach. Between `review` and `serious` the model is
+    unsure: unless a serious breach already caps the answer, it is capped at `unsure_cap` for a person to read."""
+    hits = [h for h in scored_sentences(text) if h.probability >= limits["review"]
+            and not any(h.start <= b.at < h.end for b in found)]
+    label = "sounds unprofessional (snide, impatient, talking down, judging or blaming)"
+    serious = [Breach("tone", label, _excerpt(h.sentence), TONE_TIP, True, h.start)
+               for h in hits if h.probability >= limits["serious"]]
+    if hits and not serious and not any(b.serious for b in found):
+        score.cap(limits["unsure_cap"], "tone-unsure",
+                  f"Professional conduct: this may sound unprofessional to the customer "
+                  f"(\"{_excerpt(hits[0].sentence)}\"), so the score is capped at {limits['unsure_cap']:.0%} "
+                  f"until a grader has read it. To improve: {TONE_TIP}.")
+    return serious
+
+
+def _excerpt(sentence: str) -> str:
+    return sentence if len(sentence) <= 90 else sentence[:87] + "..."
 
 
 NAMED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor)\.?\s+([A-Z][a-z]+)")
@@ -390,10 +419,13 @@ def _cap_form(score: Score, text: str, rubric: dict) -> None:
                   f"asked for, so the score is capped at {SHORT_CAP:.0%}: there is not room to do all the task asks. "
                   "To improve: cover each part of the task in a sentence or two.")
     prose, needed = prose_share(text), rubric.get("min_prose_share", 0.6)
-    # A full-length list or set of notes that holds the ideas is worth more than a few keywords,
-    # but never half; a person should see whether it is really notes or a well-laid-out answer.
+    # Notes that hold the ideas are worth more than a few keywords, but never half: the credit grows with
+    # the ideas and the length. At full length, a person should see whether it is really notes or a
+    # well-laid-out answer.
     full_length = is_full_length(text, rubric)
-    cap = round(rubric.get("list_cap", 0.15) + (LIST_IDEAS_CREDIT * score.ideas if full_length else 0), 2)
+    share = words / max(1, rubric["criteria"].get("length", {}).get("min_words", 1))
+    length = min(1.0, max(0.0, (share - LIST_FROM) / (1 - LIST_FROM)))  # none for a short line of keywords
+    cap = round(rubric.get("list_cap", 0.15) + LIST_IDEAS_CREDIT * score.ideas * length, 2)
     if prose < needed and full_length and score.ideas >= 0.75:
         score.codes.append("ideas-in-a-list")
     if prose < needed:

@@ -1,0 +1,121 @@
+"""Rebuild course/rubrics/tone-model.json from hand-labelled sentences.
+
+    python -m course.author.tone_model [--check]
+
+Run from a clone of the course: it reads tests/calibration/tone/ (sentences written for the model,
+and which sentences of the blind development answers a marker called unprofessional) and the
+development split itself, never the sealed validation split. The fit is L2-regularised logistic
+regression by full-batch gradient descent in numpy: small, deterministic and dependency-free at
+grading time. `--check` fits on all but one calibration round and reports how many of that round's
+rude answers, and of its strong answers (hand mark 3 or more), have a sentence over each threshold:
+the honest view of how it does on wording it has not seen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from course.grade.tone import features, probability, sentences
+
+ROOT = Path(__file__).resolve().parents[2]
+TONE = ROOT / "tests" / "calibration" / "tone"
+DEVELOPMENT = ROOT / "tests" / "calibration" / "blind" / "development"
+OUT = ROOT / "course" / "rubrics" / "tone-model.json"
+MIN_COUNT, L2, STEPS, RATE = 2, 1.0, 800, 0.5
+Row = tuple[str, int, str]  # (sentence, label, where it came from)
+
+
+def written_rows() -> list[Row]:
+    """The sentences written for the model (tone/corpus-*.yaml)."""
+    rows = []
+    for path in sorted(TONE.glob("corpus-*.yaml")):
+        data = yaml.safe_load(path.read_text("utf-8"))
+        rows += [(str(item["text"]), 1, "written") for item in data["unprofessional"]]
+        rows += [(str(item["text"]), 0, "written") for item in data["professional"]]
+    return rows
+
+
+def round_of(name: str) -> str:
+    found = re.search(r"\.(round\d+)-validation\.yaml$", name)
+    return found.group(1) if found else "round0"
+
+
+def answer_rows() -> list[tuple[Row, str, dict]]:
+    """Every sentence of the development answers, labelled; a serious mistake only where it is one of tone
+    (blaming a colleague, gossip), as most are of content (a password, a promise), which the key judges."""
+    labelled = {(item["file"], item["answer"]): set(item["unprofessional"])
+                for item in yaml.safe_load((TONE / "development-labels.yaml").read_text("utf-8"))}
+    rows, used = [], set()
+    for path in sorted(DEVELOPMENT.glob("*.yaml")):
+        for n, answer in enumerate(yaml.safe_load(path.read_text("utf-8"))):
+            bad = labelled.get((path.name, n), set())
+            parts = sentences(answer["text"])
+            if missing := bad - set(parts):
+                raise SystemExit(f"{path.name} answer {n}: labelled sentence not found: {sorted(missing)[0]!r}")
+            used.add((path.name, n))
+            if answer["kind"] != "serious-mistake" or bad:
+                rows += [((s, int(s in bad), round_of(path.name)), path.name, answer) for s in parts]
+    if stale := set(labelled) - used:
+        raise SystemExit(f"labels for answers that are not in the development split: {sorted(stale)[:3]}")
+    return rows
+
+
+def fit(rows: list[Row]) -> dict:
+    sets = [features(text) for text, _, _ in rows]
+    counts = Counter(f for found in sets for f in found)
+    vocab = sorted(f for f, n in counts.items() if n >= MIN_COUNT)
+    index = {f: i for i, f in enumerate(vocab)}
+    x = np.zeros((len(rows), len(vocab)))
+    for r, found in enumerate(sets):
+        x[r, [index[f] for f in found if f in index]] = 1.0
+    y = np.array([label for _, label, _ in rows], dtype=float)
+    w, b = np.zeros(len(vocab)), 0.0
+    for _ in range(STEPS):
+        p = 1 / (1 + np.exp(-(x @ w + b)))
+        w -= RATE * (x.T @ (p - y) / len(rows) + L2 * w / len(rows))
+        b -= RATE * float(np.mean(p - y))
+    weights = {f: round(float(v), 3) for f, v in zip(vocab, w, strict=True) if abs(v) >= 0.01}
+    return {"bias": round(b, 3), "weights": weights, "trained_on": len(rows)}
+
+
+def build() -> dict:
+    return fit(written_rows() + [row for row, _, _ in answer_rows()])
+
+
+def check() -> None:
+    """Leave one calibration round out: its answers are scored by a model that never saw them."""
+    rows, written = answer_rows(), written_rows()
+    for held in sorted({row[2] for row, _, _ in rows}):
+        m = fit(written + [row for row, _, _ in rows if row[2] != held])
+        worst: dict[int, tuple[float, dict]] = {}
+        for (text, _, where), _name, answer in rows:
+            if where == held:
+                key = id(answer)
+                worst[key] = (max(worst.get(key, (0.0, answer))[0], probability(text, m)), answer)
+        rude = [p for p, a in worst.values() if a["kind"] == "rude"]
+        strong = [p for p, a in worst.values() if a["kind"] != "rude" and a["mark"] >= 3]
+        cells = [f"{t}: {sum(p >= t for p in rude)}/{len(rude)} rude, "
+                 f"{sum(p >= t for p in strong)}/{len(strong)} strong" for t in (0.5, 0.6, 0.7, 0.8)]
+        print(f"{held} held out  " + "  |  ".join(cells))
+
+
+def main(argv: list[str]) -> None:
+    if not TONE.is_dir():
+        sys.exit(f"no tone corpus at {TONE}: run this from a clone of the course repository")
+    if "--check" in argv:
+        check()
+        return
+    m = build()
+    OUT.write_text(json.dumps(m, sort_keys=True, indent=0) + "\n", encoding="utf-8")
+    print(f"wrote {OUT} ({len(m['weights'])} weights from {m['trained_on']} sentences)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,102 @@
+"""The tone model: unprofessional sentences in wording it never saw, and what its readings do to a score."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from course.author import tone_model
+from course.grade import tone
+from course.grade.autograde import review_reason
+from course.grade.conduct import conduct_rules
+from course.grade.reflection import score_reflection
+
+LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
+        {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
+GOOD = "Good morning, Mrs. Ito. I'm sorry, the traffic is slow, so I will be with you at 10:20. Does that still work?"
+KEY = {"kind": "reflection", "ideas": LATE}
+
+# Written for this test, in words that are in no training sentence (checked below).
+NEW_RUDE = [
+    "Maybe have a read of the manual before you ring us again.",
+    "I don't have all day, so let's get this over with.",
+    "Honestly, anyone could have fixed this in two minutes.",
+]
+NEW_PLAIN = [
+    "Could you turn the radio down a little while I work, please?",
+    "I'll call you at four with an update, whatever we find.",
+    "Thanks for your patience, Mrs. Ito; I'm sorry to keep you waiting.",
+    "Would Thursday morning suit you for the replacement?",
+]
+
+
+def training_text() -> str:
+    here = Path(__file__).parent / "calibration"
+    return "\n".join(p.read_text("utf-8") for p in [*(here / "tone").glob("*.yaml"),
+                                                      *(here / "blind" / "development").glob("*.yaml")])
+
+
+def test_sentences_do_not_end_after_a_title():
+    assert tone.sentences("Look, Ms. Brennan, calm down. I'll ring at 11.\nBye") == [
+        "Look, Ms. Brennan, calm down.", "I'll ring at 11.", "Bye"]
+
+
+def test_the_model_reads_wording_it_was_not_trained_on():
+    seen = training_text().lower()
+    limits = conduct_rules()["tone"]
+    for sentence in NEW_RUDE + NEW_PLAIN:
+        assert sentence.lower()[:30] not in seen, sentence
+    for sentence in NEW_RUDE:
+        assert tone.probability(sentence) >= limits["serious"], sentence
+    for sentence in NEW_PLAIN:
+        assert tone.probability(sentence) < limits["review"], sentence
+
+
+def test_the_shipped_model_is_the_one_the_labelled_sentences_build():
+    """Every labelled sentence is found in its answer (answer_rows checks), and the weights were fitted on them all."""
+    rows = tone_model.written_rows() + [row for row, _, _ in tone_model.answer_rows()]
+    assert tone.model()["trained_on"] == len(rows)
+    assert sum(label for _, label, _ in rows) >= 1000
+    labels = yaml.safe_load((tone_model.TONE / "development-labels.yaml").read_text("utf-8"))
+    assert {item["file"] for item in labels} <= {p.name for p in tone_model.DEVELOPMENT.glob("*.yaml")}
+
+
+@pytest.fixture
+def toy_model(monkeypatch):
+    """A model that reads only the word 'zebra', so each band can be reached on purpose."""
+    def use(weight: float):
+        monkeypatch.setattr(tone, "model", lambda: {"bias": -5.0, "weights": {"w:zebra": weight}})
+    return use
+
+
+def test_a_sentence_the_model_is_sure_of_is_a_serious_breach(toy_model):
+    toy_model(6.0)  # probability 0.73
+    result = score_reflection(GOOD + " Mind the zebra on your desk.", LATE, "late-call")
+    assert result.fraction == conduct_rules()["serious_cap"] and "conduct:tone" in result.codes
+    assert '"Mind the zebra on your desk."' in result.lines[0] and "To improve:" in result.lines[0]
+
+
+def test_an_unsure_sentence_caps_lightly_and_asks_a_person_to_read_it(toy_model):
+    toy_model(5.0)  # probability 0.5: over `review`, under `serious`
+    limits = conduct_rules()["tone"]
+    result = score_reflection(GOOD + " Mind the zebra on your desk.", LATE, "late-call")
+    assert result.fraction == limits["unsure_cap"] > conduct_rules()["serious_cap"]
+    assert "tone-unsure" in result.codes and "conduct" not in result.codes
+    assert "until a grader has read it" in result.lines[0]
+    assert "unprofessional in tone" in review_reason(KEY, result, [])
+    plain = score_reflection(GOOD, LATE, "late-call")
+    assert plain.fraction == 1.0 and review_reason(KEY, plain, []) is None
+
+
+def test_a_sentence_a_phrase_already_named_is_not_counted_again(toy_model):
+    toy_model(8.0)
+    result = score_reflection(GOOD + " You should have booked the zebra slot.", LATE, "late-call")
+    assert "conduct:lecturing" in result.codes and "conduct:tone" not in result.codes
+    assert result.fraction == conduct_rules()["serious_cap"]
+
+
+def test_moves_of_tone_in_one_sentence_are_one_remark():
+    text = GOOD + " Honestly, half the people there look like they got dressed in the dark, ha."
+    result = score_reflection(text, LATE, "late-call")
+    assert len([c for c in result.codes if c.startswith("conduct:")]) >= 2
+    assert result.fraction == conduct_rules()["serious_cap"]
