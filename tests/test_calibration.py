@@ -29,7 +29,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "a1d2c55fbfe09da9c84d784fd46764e6b347abd3ee846cb7edb90e05677ff043"
+VALIDATION_SHA256 = "695bfc5c22d2517c9598f36ec6139d9e5b1b0b7703a368c3a29f772341a5f8c6"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
@@ -48,9 +48,9 @@ def test_the_blind_set_is_large_broad_and_sealed():
     assert not {a["text"] for a in dev} & {a["text"] for a in val}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 is open: on round 4's sealed split the rubric is within 1 point "
-                   "on 82%, MAE 0.62, 8 failed answers score 3 or more, 13% are off by over a point unflagged, "
-                   "22% flagged (bars: 85%, 0.6, 0, 5%, 25%); rude answers in new words are the gap")
+@pytest.mark.xfail(strict=True, reason="issue 18 is open: on round 5's sealed split the rubric is within 1 point "
+                   "on 85%, MAE 0.53, 6 failed answers score 3 or more, 8% are off by over a point unflagged, "
+                   "25% flagged (bars: 85%, 0.6, 0, 5%, 25%); serious mistakes and short partial answers are the gap")
 def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
     """Issue 18's bars, on answers written and marked by people who never saw the rubric or the key.
 
