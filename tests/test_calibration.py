@@ -29,7 +29,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "695bfc5c22d2517c9598f36ec6139d9e5b1b0b7703a368c3a29f772341a5f8c6"
+VALIDATION_SHA256 = "88db11c6ed7bfe0d661db706b5cda0822710217dc251902092531781e8e582cc"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
