@@ -52,6 +52,9 @@ def test_phrases_match_inflections_prefixes_gaps_and_contractions(phrase, text):
     ("Could you write down your network password for me?", "password"),
     ("I need you to confirm that today so I can close the ticket.", "demanding"),
     ("The stuck jobs were invoices for patients including Mr D. Hughes.", "disclosing"),
+    ("If you could jot down your network password for me, I'll test it.", "password"),
+    ("Your badge isn't ready, so just borrow Priya's from her desk.", "credentials"),
+    ("Confirm yes or no so I can get on with it.", "demanding"),
 ])
 def test_each_kind_is_found(text, kind):
     assert kind in [b.kind for b in find_breaches(text)]
@@ -64,6 +67,9 @@ def test_each_kind_is_found(text, kind):
     "It is not your fault at all.",
     "I'll have it working well before your lesson at 11.",
     "Next time you need us, just ring the desk and ask for me.",
+    "That way nobody else knows your password.",
+    "Could you set up a temporary password for me before you go?",
+    "Ask reception for a visitor pass, and you can borrow my charger.",
     GOOD,
 ])
 def test_negated_or_courteous_text_is_not_a_breach(text):
@@ -100,6 +106,15 @@ def test_a_minor_slip_costs_a_little():
 def test_feedback_quotes_only_the_students_words_and_the_rule_never_a_key_term():
     rude = score_reflection(GOOD + " Calm down.", [{"label": "an apology", "terms": ["zebra-key-term"]}], "late-call")
     assert "zebra-key-term" not in "\n".join(rude.lines)
+
+
+def test_naming_another_customer_to_this_one_is_a_serious_breach():
+    topic = {"anchors": {"who": ["ito"], "problem": ["late", "traffic"], "constraint": ["10", "minute*"]}}
+    told = score_reflection(GOOD + " Mr. Hale down the road had the same fault.",
+                            LATE, "late-call", topic=topic)
+    assert told.fraction == conduct_rules()["serious_cap"] and "conduct:disclosing" in told.codes
+    assert '"Mr. Hale"' in told.lines[0]
+    assert score_reflection(GOOD, LATE, "late-call", topic=topic).fraction == 1.0  # her own name alone is fine
 
 
 def test_off_topic_answers_are_capped_at_a_quarter():

@@ -203,3 +203,11 @@ def test_a_plain_copy_scores_0_unflagged_and_a_borderline_one_asks_a_person():
     borderline = score_reflection(half, LATE_IDEAS, "late-call", reference=prompt)
     assert borderline.fraction == 0 and "copied-borderline" in borderline.codes
     assert "fair quoting or a copy" in review_reason(key, borderline, [])
+
+
+def test_notes_strung_together_with_dashes_read_as_a_list_but_a_dash_in_a_sentence_does_not():
+    from course.grade.reflection import prose_share
+
+    notes = "tablet front desk - wifi drops since Mon - mostly afternoons - laptop ok - need by Fri"
+    sentence = "I'm sorry about the wait - the traffic is bad, and I will be with you at 10:20 if that suits you."
+    assert prose_share(notes) < 0.3 and prose_share(sentence) == 1.0

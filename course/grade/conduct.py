@@ -18,7 +18,8 @@ from course.grade.tone import sentences
 from course.grade.wording import phrase, tokens
 
 # "not", "never", "rather than", "instead of", "avoid": a move named in order to turn it down.
-NEGATIONS = frozenset({"not", "never", "no", "without", "nor", "rather", "instead", "avoid", "than"})
+NEGATIONS = frozenset({"not", "never", "no", "nobody", "nothing", "without", "nor", "rather", "instead", "avoid",
+                       "than"})
 NEGATION_REACH = 5
 # Kinds that are a way of speaking rather than a thing said: several in one sentence are one remark.
 TONE_MOVES = frozenset({"blaming", "lecturing", "next-time-lecture", "demanding", "judging", "dismissing", "arguing",

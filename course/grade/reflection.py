@@ -56,6 +56,9 @@ def is_real_sentence(sentence: str) -> bool:
     return little >= 1 and (little / len(words) >= 0.25 or long_pieces)
 
 
+NOTE_DASHES = 3
+
+
 def prose_share(text: str) -> float:
     """Share of the words that sit in clauses: comma-separated pieces of 3+ words with a little word.
 
@@ -65,7 +68,9 @@ def prose_share(text: str) -> float:
     total = clause_words = 0
     for line in text.replace("’", "'").splitlines():
         listed = bool(BULLET.match(line))  # a bulleted or numbered line is a list item, not speech
-        for piece in re.split(r"[,;:.!?]+|\s[/|+]\s|\s*(?:->|→|=>)\s*", line):
+        # " / ", " + " and arrows join notes; so does " - " when a line strings three or more together.
+        dashes = r"|\s[-–—]\s" if len(re.findall(r"\s[-–—]\s", line)) >= NOTE_DASHES else ""
+        for piece in re.split(r"[,;:.!?]+|\s[/|+]\s|\s*(?:->|→|=>)\s*" + dashes, line):
             words = re.findall(r"[A-Za-z']+", piece)
             total += len(words)
             if not listed and len(words) >= 3 and any(w.lower() in FUNCTION_WORDS for w in words):
@@ -281,7 +286,7 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
                      f"you covered {criteria[0].fraction:.0%}, so they count {criteria[0].fraction / needs:.0%}.")
     score = Score(ideas_part + style_part, lines, [], criteria[0].fraction)
     _cap_jargon(score, criteria, rubric)
-    _cap_conduct(score, text, rubric)
+    _cap_conduct(score, text, rubric, topic)
     _cap_off_topic(score, text, topic)
     _cap_form(score, text, rubric)
     _disagreements(score, text, rubric)
@@ -331,10 +336,11 @@ def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:
                   + " To improve: say each one the way the customer would, in everyday words.")
 
 
-def _cap_conduct(score: Score, text: str, rubric: dict) -> None:
+def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = None) -> None:
     rules = conduct_rules()
     extra = [{"id": "avoid", "tip": "leave it out", **item} for item in rubric.get("avoid") or []]
     breaches = find_breaches(text, extra, skip=rubric.get("conduct_skip"))
+    breaches += named_others(text, topic)
     breaches += tone_breaches(text, breaches, score, rules["tone"])
     technical = [t for kind in ("acronyms", "jargon") for t in find_terms(text, jargon_terms()[kind])]
     technical += [c for c in capitalised_acronyms(text) if c.lower() not in technical]
@@ -373,6 +379,18 @@ def tone_breaches(text: str, found: list[Breach], score: Score, limits: dict) ->
                   f"(\"{_excerpt(hits[0].sentence)}\"), so the score is capped at {limits['unsure_cap']:.0%} "
                   f"until a grader has read it. To improve: {TONE_TIP}.")
     return serious
+
+
+def named_others(text: str, topic: dict | None) -> list[Breach]:
+    """Someone else named by title beside this customer ("Dr. Patel's surgery had the same fault"): another
+    customer's business is not this one's to hear. Only the customer named alone is this customer's answer."""
+    who = [str(w).lower().rstrip("*") for w in ((topic or {}).get("anchors") or {}).get("who") or []]
+    named = [(m.group(0), m.group(1).lower(), len(tokens(text[:m.start()]))) for m in NAMED.finditer(text)]
+    if not who or not any(n.startswith(tuple(who)) for _, n, _ in named):
+        return []
+    return [Breach("disclosing", "names another customer or person to this one", found,
+                   "keep other people's names and business out of it", True, at)
+            for found, n, at in named if not n.startswith(tuple(who))][:1]
 
 
 def _excerpt(sentence: str) -> str:
