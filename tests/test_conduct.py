@@ -143,3 +143,9 @@ def test_every_model_solution_scores_full_marks_with_no_conduct_breach(root):
 def test_a_past_promise_kept_is_not_an_over_promise():
     assert not find_breaches("Your quote, as I promised, will be with you by Friday.")
     assert "over-promising" in [b.kind for b in find_breaches("I promise it will be fixed today.")]
+
+
+def test_a_title_ending_a_sentence_is_not_a_name():
+    topic = {"anchors": {"who": ["ruiz", "professor"], "problem": ["slide*"], "constraint": ["11"]}}
+    text = "Good morning, Professor. Forgive me, I'm Hamid from IT; I'll get your slides up before 11."
+    assert "conduct:disclosing" not in score_reflection(text, LATE, "late-call", topic=topic).codes

@@ -10,6 +10,7 @@ from course.grade import tone
 from course.grade.autograde import review_reason
 from course.grade.conduct import conduct_rules
 from course.grade.reflection import score_reflection
+from course.grade.wording import sentences
 
 LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
         {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
@@ -37,7 +38,7 @@ def training_text() -> str:
 
 
 def test_sentences_do_not_end_after_a_title():
-    assert tone.sentences("Look, Ms. Brennan, calm down. I'll ring at 11.\nBye") == [
+    assert sentences("Look, Ms. Brennan, calm down. I'll ring at 11.\nBye") == [
         "Look, Ms. Brennan, calm down.", "I'll ring at 11.", "Bye"]
 
 
@@ -100,3 +101,14 @@ def test_moves_of_tone_in_one_sentence_are_one_remark():
     result = score_reflection(text, LATE, "late-call")
     assert len([c for c in result.codes if c.startswith("conduct:")]) >= 2
     assert result.fraction == conduct_rules()["serious_cap"]
+
+
+def test_a_quoted_sentence_stays_inert_in_the_grader_view(toy_model):
+    from course.grade.autograde import feedback_outputs
+
+    toy_model(6.0)
+    result = score_reflection(GOOD + " <img src=x onerror=alert(1)> mind the zebra [here](javascript:x).", LATE,
+                              "late-call")
+    assert "conduct:tone" in result.codes and "<img" in result.lines[0]  # quoted as written...
+    markdown = feedback_outputs(result, 4)[0]["data"]["text/markdown"]
+    assert "<img" not in markdown and "](javascript" not in markdown  # ...and escaped where it is shown

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from course.grade.tone import features, probability, sentences
+from course.grade.tone import features, probability
+from course.grade.wording import sentences
 
 ROOT = Path(__file__).resolve().parents[2]
 TONE = ROOT / "tests" / "calibration" / "tone"

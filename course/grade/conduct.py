@@ -14,8 +14,7 @@ from functools import cache
 from importlib import resources
 
 from course import yaml_text
-from course.grade.tone import sentences
-from course.grade.wording import phrase, tokens
+from course.grade.wording import phrase, sentence_spans, tokens
 
 # "not", "never", "rather than", "instead of", "avoid": a move named in order to turn it down.
 NEGATIONS = frozenset({"not", "never", "no", "nobody", "nothing", "without", "nor", "rather", "instead", "avoid",
@@ -54,10 +53,7 @@ def remarks(breaches: list[Breach], text: str) -> int:
     """How many separate remarks the breaches make. Moves of tone found in one sentence are one remark
     ("In future, you really should..." is one lecture, not two breaches); a mistake of substance
     (a password, a promise, private data, jargon) is a remark of its own wherever it sits."""
-    bounds, at = [], 0
-    for sentence in sentences(text):
-        at += len(tokens(sentence))
-        bounds.append(at)
+    bounds = [end for _, _, end in sentence_spans(text)]
     return len({(bisect_right(bounds, b.at) if b.at >= 0 else -1, "tone" if b.kind in TONE_MOVES else b.kind)
                 for b in breaches})
 

@@ -13,7 +13,7 @@ from course.grade.conduct import Breach, conduct_rules, find_breaches, remarks
 from course.grade.readability import flesch_reading_ease
 from course.grade.result import NOT_ANSWERED, Result, type_name
 from course.grade.tone import scored_sentences
-from course.grade.wording import find_phrases, is_word, tokens
+from course.grade.wording import find_phrases, is_word, sentences, tokens
 
 MAX_CHARS = 20_000
 
@@ -35,10 +35,6 @@ FUNCTION_WORDS = frozenset(
     "i'm i'll i've i'd you're you'll we'll we're it's that's there's let's don't can't won't isn't".split()
 )
 BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
 
 
 def is_real_sentence(sentence: str) -> bool:
@@ -383,21 +379,33 @@ def tone_breaches(text: str, found: list[Breach], score: Score, limits: dict) ->
 
 def named_others(text: str, topic: dict | None) -> list[Breach]:
     """Someone else named by title beside this customer ("Dr. Patel's surgery had the same fault"): another
-    customer's business is not this one's to hear. Only the customer named alone is this customer's answer."""
-    who = [str(w).lower().rstrip("*") for w in ((topic or {}).get("anchors") or {}).get("who") or []]
-    named = [(m.group(0), m.group(1).lower(), len(tokens(text[:m.start()]))) for m in NAMED.finditer(text)]
-    if not who or not any(n.startswith(tuple(who)) for _, n, _ in named):
+    customer's business is not this one's to hear. Someone else instead of this customer is off-topic."""
+    others = strangers(text, topic)
+    if not others or _customer_missing(text, topic):
         return []
-    return [Breach("disclosing", "names another customer or person to this one", found,
-                   "keep other people's names and business out of it", True, at)
-            for found, n, at in named if not n.startswith(tuple(who))][:1]
+    return [Breach("disclosing", "names another customer or person to this one", others[0].group(0),
+                   "keep other people's names and business out of it", True, len(tokens(text[:others[0].start()])))]
+
+
+def strangers(text: str, topic: dict | None) -> list[re.Match]:
+    """People named with a title who are not this exercise's customer (the key's first anchor group)."""
+    if not topic:
+        return []
+    who = [str(p) for p in topic["anchors"][next(iter(topic["anchors"]))]]
+    return [m for m in NAMED.finditer(text) if not find_phrases(tokens(m.group(1)), who)]
+
+
+def _customer_missing(text: str, topic: dict) -> bool:
+    _, groups, missing = topic_anchors(text, topic)
+    return next(iter(groups), "") in missing
 
 
 def _excerpt(sentence: str) -> str:
     return sentence if len(sentence) <= 90 else sentence[:87] + "..."
 
 
-NAMED = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor)\.?\s+([A-Z][a-z]+)")
+# A title and the name after it; only a short title takes a stop ("Dr. Patel", not "Professor. Forgive").
+NAMED = re.compile(r"\b(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.?|Miss|Professor)\s+([A-Z][a-z]+)")
 
 
 def _cap_off_topic(score: Score, text: str, topic: dict | None) -> None:
@@ -405,11 +413,10 @@ def _cap_off_topic(score: Score, text: str, topic: dict | None) -> None:
     instead of this customer's (the first anchor group names who the exercise is about)."""
     if not topic:
         return
-    hit, groups, missing = topic_anchors(text, topic)
-    who = next(iter(groups), "")
-    strangers = [name for name in NAMED.findall(text) if not find_phrases(tokens(name), topic["anchors"][who])]
-    if hit < topic.get("min_anchors", 1) or (strangers and who in missing):
-        why = (f"it names {strangers[0]}, who is not in this exercise" if strangers and who in missing else
+    hit, groups, _ = topic_anchors(text, topic)
+    others = [m.group(1) for m in strangers(text, topic)] if _customer_missing(text, topic) else []
+    if hit < topic.get("min_anchors", 1) or others:
+        why = (f"it names {others[0]}, who is not in this exercise" if others else
                f"it mentions none of: {', '.join(groups)}")
         score.cap(topic.get("cap", 0.25), "off-topic",
                   f"Your text does not seem to be about this customer's situation ({why}), so the score is capped "
@@ -440,8 +447,8 @@ def _cap_form(score: Score, text: str, rubric: dict) -> None:
     # Notes that hold the ideas are worth more than a few keywords, but never half: the credit grows with
     # the ideas and the length. At full length, a person should see whether it is really notes or a
     # well-laid-out answer.
-    full_length = is_full_length(text, rubric)
     share = words / max(1, rubric["criteria"].get("length", {}).get("min_words", 1))
+    full_length = share >= 1
     length = min(1.0, max(0.0, (share - LIST_FROM) / (1 - LIST_FROM)))  # none for a short line of keywords
     cap = round(rubric.get("list_cap", 0.15) + LIST_IDEAS_CREDIT * score.ideas * length, 2)
     if prose < needed and full_length and score.ideas >= 0.75:

@@ -18,16 +18,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from course.grade.wording import lemmas, tokens
+from course.grade.wording import lemmas, sentence_spans, tokens
 
-# A sentence ends at . ! ? or a line break, but not after a title ("Ms. Brennan").
-SENTENCE = re.compile(r"(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bDr\.)(?<!\bProf\.)(?<!\bSt\.)"
-                      r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+|\n+")
 QUOTED = re.compile(r"[\"“”'‘’][a-z][^\"“”]{0,25}[\"“”'‘’]")  # scare quotes: "broken", 'break'
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.split(text) if s.strip()]
 
 
 def plain(word: str) -> str:
@@ -73,10 +66,5 @@ class ToneHit:
 
 def scored_sentences(text: str, weights: dict | None = None) -> list[ToneHit]:
     """Every sentence of three words or more, with its probability and where it sits in the text."""
-    hits, at = [], 0
-    for s in sentences(text):
-        n = len(tokens(s))
-        if n >= 3:
-            hits.append(ToneHit(s, probability(s, weights), at, at + n))
-        at += n
-    return hits
+    return [ToneHit(s, probability(s, weights), start, end)
+            for s, start, end in sentence_spans(text) if end - start >= 3]

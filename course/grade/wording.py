@@ -41,6 +41,25 @@ def tokens(text: str) -> list[str]:
     return [t.removesuffix("'s").strip("'") for t in WORD.findall(normalise(text))]
 
 
+# A sentence ends at . ! ? or a line break, but not after a title ("Ms. Brennan") or "e.g.".
+SENTENCE = re.compile(r"(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bDr\.)(?<!\bProf\.)(?<!\bSt\.)"
+                      r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<=[.!?])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE.split(text) if s.strip()]
+
+
+def sentence_spans(text: str) -> list[tuple[str, int, int]]:
+    """Each sentence with the tokens it covers in tokens(text): [start, end)."""
+    spans, at = [], 0
+    for sentence in sentences(text):
+        n = len(tokens(sentence))
+        spans.append((sentence, at, at + n))
+        at += n
+    return spans
+
+
 @lru_cache(maxsize=65536)
 def lemmas(word: str) -> frozenset[str]:
     """The word and every lemma it can be a form of ("took" -> take, "patients" -> patient)."""
