@@ -27,7 +27,7 @@ demo: $(STAMP)  ## build the course and run a simulated class through nbgrader
 
 test: $(STAMP) $(PROXY)  ## lint, unit tests, notebooks (nbval), end-to-end nbgrader, JupyterHub and PostgreSQL runs
 	$(VENV)/bin/ruff check --output-format=concise course tests benchmarks deploy
-	$(PY) -m pytest tests --nbval-lax --nbval-current-env source release notebooks
+	$(PY) -m pytest tests --nbval-lax --nbval-current-env source release notebooks --durations=15
 
 build: $(STAMP)  ## regenerate release/ from source/ (commit the result)
 	$(VENV)/bin/course build
