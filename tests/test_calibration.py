@@ -29,7 +29,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "88db11c6ed7bfe0d661db706b5cda0822710217dc251902092531781e8e582cc"
+VALIDATION_SHA256 = "51f0ac30efe1873d87bdd3db43b77c49869da2114d521f937f9d4e9e0212210a"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
@@ -48,10 +48,10 @@ def test_the_blind_set_is_large_broad_and_sealed():
     assert not {a["text"] for a in dev} & {a["text"] for a in val}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 is open: on round 6's sealed split (scored once) the rubric is "
-                   "within 1 point on 88%, MAE 0.51, 21% flagged, but 16 failed answers score 3 or more and 7% are "
-                   "off by over a point unflagged (bars: 85%, 0.6, 0, 5%, 25%); serious mistakes of substance "
-                   "are the gap")
+@pytest.mark.xfail(strict=True, reason="issue 18 is open: round 7's sealed split is not scored yet; on round 6's "
+                   "(scored once, now development) the rubric was within 1 point on 88%, MAE 0.51, 21% flagged, but "
+                   "16 failed answers scored 3 or more and 7% were off by over a point unflagged (bars: 85%, 0.6, 0, "
+                   "5%, 25%)")
 def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
     """Issue 18's bars, on answers written and marked by people who never saw the rubric or the key.
 
