@@ -55,6 +55,14 @@ def test_phrases_match_inflections_prefixes_gaps_and_contractions(phrase, text):
     ("If you could jot down your network password for me, I'll test it.", "password"),
     ("Your badge isn't ready, so just borrow Priya's from her desk.", "credentials"),
     ("Confirm yes or no so I can get on with it.", "demanding"),
+    ("Until your access comes through, just log in as me.", "credentials"),
+    ("I logged in as the practice admin (username: admin, password: Smile2024!) to clear the queue.", "credentials"),
+    ("Could you type the Wi-Fi password and the tablet's PIN into this chat?", "password"),
+    ("I saw the letter about the staff disciplinary hearing, so you may want to put it away.", "disclosing"),
+    ("You're not alone: Oakfield Dental and Parker & Lowe Solicitors are down too.", "disclosing"),
+    ("I've seen it before: last month at Hargreaves a partner lost a laptop.", "disclosing"),
+    ("The laptop stays here, end of discussion.", "demanding"),
+    ("If I had a crystal ball I'd tell you.", "sarcasm"),
 ])
 def test_each_kind_is_found(text, kind):
     assert kind in [b.kind for b in find_breaches(text)]
@@ -69,6 +77,10 @@ def test_each_kind_is_found(text, kind):
     "Next time you need us, just ring the desk and ask for me.",
     "That way nobody else knows your password.",
     "Could you set up a temporary password for me before you go?",
+    "Please type your password in yourself, then set a new one after I've gone.",
+    "I'll call you this week at Millbrook to check it's still working.",
+    "The dental surgery down the road was fine too.",
+    "Your password must be 12 characters or more.",
     "Ask reception for a visitor pass, and you can borrow my charger.",
     GOOD,
 ])
@@ -149,3 +161,18 @@ def test_a_title_ending_a_sentence_is_not_a_name():
     topic = {"anchors": {"who": ["ruiz", "professor"], "problem": ["slide*"], "constraint": ["11"]}}
     text = "Good morning, Professor. Forgive me, I'm Hamid from IT; I'll get your slides up before 11."
     assert "conduct:disclosing" not in score_reflection(text, LATE, "late-call", topic=topic).codes
+
+
+def test_an_exercises_own_avoid_list_caps_advice_the_course_rules_out():
+    from course.grade.conduct import find_breaches
+    from course.grade.reflection import load_rubric
+
+    attire = [{"id": "avoid", **item} for item in load_rubric("attire-advice")["avoid"]]
+    for bad in ["IT never needs to dress up, so jeans and trainers are fine even at the bank.",
+                "If you wear a head covering, it's probably better to leave it at home for the bank."]:
+        assert [b.kind for b in find_breaches(bad, attire)] == ["avoid"], bad
+    for fine in ["Jeans are not fine at the bank: wear a suit.", "Keep your headscarf on; it belongs at every site."]:
+        assert find_breaches(fine, attire) == [], fine
+    plain = [{"id": "avoid", **item} for item in load_rubric("plain-language")["avoid"]]
+    assert find_breaches("I'll remove the programs I don't think you use.", plain)
+    assert not find_breaches("I'll show you the list and remove only the programs you say you don't use.", plain)

@@ -122,7 +122,7 @@ def test_every_rubric_is_well_formed(rubric_id):
     assert set(rubric["criteria"]) <= KNOWN_CRITERIA and "ideas" in rubric["criteria"]
     assert abs(sum(c["weight"] for c in rubric["criteria"].values()) - 1.0) < 1e-9
     for item in rubric.get("avoid") or []:
-        assert item["label"] and (item.get("terms") or item.get("patterns"))
+        assert item["label"] and (item.get("phrases") or item.get("patterns")) and "terms" not in item, item
         for pattern in item.get("patterns") or []:
             re.compile(pattern)
 
@@ -211,3 +211,24 @@ def test_notes_strung_together_with_dashes_read_as_a_list_but_a_dash_in_a_senten
     notes = "tablet front desk - wifi drops since Mon - mostly afternoons - laptop ok - need by Fri"
     sentence = "I'm sorry about the wait - the traffic is bad, and I will be with you at 10:20 if that suits you."
     assert prose_share(notes) < 0.3 and prose_share(sentence) == 1.0
+
+
+def test_an_idea_that_is_the_point_of_the_task_can_count_for_more():
+    from course.grade.keys import KeyFormatError, split_key
+    from course.grade.reflection import ideas_criterion
+
+    ideas = [{"label": "an apology", "terms": ["sorry"]}, {"label": "a new time", "terms": ["10:20"], "weight": 2}]
+    without_time = ideas_criterion("I'm sorry I'm running late.", ideas)
+    assert without_time.fraction == pytest.approx(1 / 3)
+    assert "a new time (it counts 2 times)" in without_time.tip
+    assert ideas_criterion("I'll be there at 10:20.", ideas).fraction == pytest.approx(2 / 3)
+
+    def cell(weight):
+        return ("record_reflection('x', t)\n### BEGIN HIDDEN TESTS\n# course-key:\n#   exercise: x\n"
+                "#   kind: reflection\n#   objectives: [language]\n#   ideas:\n"
+                f"#     - label: a time\n#       terms: [noon]\n#       weight: {weight}\n### END HIDDEN TESTS\n")
+
+    assert split_key(cell(2))[1]["ideas"][0]["weight"] == 2
+    for bad in ("0", "-1", "two", "true"):
+        with pytest.raises(KeyFormatError, match="weight"):
+            split_key(cell(bad))

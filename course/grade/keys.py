@@ -68,6 +68,10 @@ def _parse_cached(body: str) -> dict | None:
         for idea in key["ideas"]:
             if not isinstance(idea, dict) or not idea.get("label") or not (idea.get("terms") or idea.get("patterns")):
                 raise KeyFormatError("each reflection idea needs a 'label' and a list of 'terms' or 'patterns'")
+            weight = idea.get("weight", 1)
+            if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+                raise KeyFormatError(f"idea {idea['label']!r} has a 'weight' of {weight!r}: use a number over 0 "
+                                     "(1 is the default; 2 counts the idea twice)")
             for pattern in idea.get("patterns") or []:
                 try:
                     re.compile(pattern)

@@ -84,9 +84,10 @@ LIST_IDEAS_CREDIT = 0.3
 LIST_FROM = 0.4  # share of the minimum length from which notes start to earn for their ideas
 FEW_IDEAS = 0.34
 COPIED_MARGIN = 0.15
-TONE_TIP = "read it as the customer would hear it, then say it plainly and kindly, or leave it out"
+TONE_TIP = ("read it as the customer would hear it, then say it plainly and kindly, or leave it out; promise only "
+            "what you control, and keep passwords and other people's business out of it")
 JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
-MIDDLING = (0.55, 0.65)
+MIDDLING = (0.5, 0.62)
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -228,13 +229,22 @@ def idea_found(text: str, idea: dict) -> bool:
 
 
 def ideas_criterion(text: str, ideas: list[dict]) -> Criterion:
-    covered = [idea["label"] for idea in ideas if idea_found(text, idea)]
-    missed = [idea["label"] for idea in ideas if idea["label"] not in covered]
+    """The share of the key's ideas covered, each counted `weight` times (default 1): an idea the prompt
+    makes the point of the task (checking a summary with the customer) can count for more than a detail."""
+    found_ideas = [idea for idea in ideas if idea_found(text, idea)]
+    covered = [idea["label"] for idea in found_ideas]
+    missed = [idea for idea in ideas if idea["label"] not in covered]
     found = f"covered {len(covered)} of {len(ideas)} key ideas"
     if covered:
         found += f" ({'; '.join(covered)})"
-    tip = f"add what is still missing: {'; '.join(missed)}" if missed else ""
-    return Criterion("ideas", len(covered) / len(ideas) if ideas else 1.0, found, tip=tip)
+    tip = ""
+    if missed:
+        tip = "add what is still missing: " + "; ".join(
+            idea["label"] + (f" (it counts {float(idea['weight']):g} times)" if idea.get("weight", 1) != 1 else "")
+            for idea in missed)
+    total = sum(idea.get("weight", 1) for idea in ideas)
+    share = sum(idea.get("weight", 1) for idea in found_ideas) / total if ideas else 1.0
+    return Criterion("ideas", share, found, tip=tip)
 
 
 def describe(criteria: list[Criterion], rubric: dict) -> list[str]:
@@ -366,7 +376,8 @@ def tone_breaches(text: str, found: list[Breach], score: Score, limits: dict) ->
     unsure: unless a serious breach already caps the answer, it is capped at `unsure_cap` for a person to read."""
     hits = [h for h in scored_sentences(text) if h.probability >= limits["review"]
             and not any(h.start <= b.at < h.end for b in found)]
-    label = "sounds unprofessional (snide, impatient, talking down, judging or blaming)"
+    label = ("reads as unprofessional (snide, talking down, judging or blaming) or unsafe (a password, someone's "
+             "private business, a promise nobody can keep)")
     serious = [Breach("tone", label, _excerpt(h.sentence), TONE_TIP, True, h.start)
                for h in hits if h.probability >= limits["serious"]]
     if hits and not serious and not any(b.serious for b in found):
