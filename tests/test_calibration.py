@@ -29,7 +29,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "51f0ac30efe1873d87bdd3db43b77c49869da2114d521f937f9d4e9e0212210a"
+VALIDATION_SHA256 = "637b6ca65373b6e320754b9b27d391d079298751099ef9f7660aec40a15e6ed3"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
@@ -48,10 +48,10 @@ def test_the_blind_set_is_large_broad_and_sealed():
     assert not {a["text"] for a in dev} & {a["text"] for a in val}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 is open: on round 7's sealed split (921 answers, scored once) the "
-                   "rubric is within 1 point on 90%, MAE 0.48, 21% flagged, but 14 failed answers score 3 or more "
-                   "(8 serious mistakes, 5 rude, 1 copied) and 7% are off by over a point unflagged (bars: 85%, "
-                   "0.6, 0, 5%, 25%)")
+@pytest.mark.xfail(strict=True, reason="issue 18 is open: round 8's sealed split is not scored yet; on round 7's "
+                   "(921 answers, scored once, now development) the rubric was within 1 point on 90%, MAE 0.48, 21% "
+                   "flagged, but 14 failed answers scored 3 or more and 7% were off by over a point unflagged (bars: "
+                   "85%, 0.6, 0, 5%, 25%)")
 def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
     """Issue 18's bars, on answers written and marked by people who never saw the rubric or the key.
 
