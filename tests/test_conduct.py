@@ -81,6 +81,9 @@ def test_each_kind_is_found(text, kind):
     "I'll call you this week at Millbrook to check it's still working.",
     "The dental surgery down the road was fine too.",
     "Your password must be 12 characters or more.",
+    "The fewer people who know your password, the safer your clients' files are.",
+    "I saw your email about the slides, so I came straight over.",
+    "Following up like I said I would.",
     "Ask reception for a visitor pass, and you can borrow my charger.",
     GOOD,
 ])
@@ -175,4 +178,7 @@ def test_an_exercises_own_avoid_list_caps_advice_the_course_rules_out():
         assert find_breaches(fine, attire) == [], fine
     plain = [{"id": "avoid", **item} for item in load_rubric("plain-language")["avoid"]]
     assert find_breaches("I'll remove the programs I don't think you use.", plain)
+    late = [{"id": "avoid", **item} for item in load_rubric("late-call")["avoid"]]
+    assert find_breaches("Traffic held me up, but I'm only five minutes away, so 10:05.", late)
+    assert not find_breaches("I'm about twenty minutes away, so I'll be there at 10:25.", late)
     assert not find_breaches("I'll show you the list and remove only the programs you say you don't use.", plain)

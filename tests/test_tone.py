@@ -1,5 +1,6 @@
 """The tone model: unprofessional sentences in wording it never saw, and what its readings do to a score."""
 
+import math
 from pathlib import Path
 
 import pytest
@@ -65,20 +66,30 @@ def test_the_shipped_model_is_the_one_the_labelled_sentences_build():
 @pytest.fixture
 def toy_model(monkeypatch):
     """A model that reads only the word 'zebra', so each band can be reached on purpose."""
-    def use(weight: float):
+    def use(probability: float):
+        weight = 5.0 + math.log(probability / (1 - probability))  # the sentence's probability, exactly
         monkeypatch.setattr(tone, "model", lambda: {"bias": -5.0, "weights": {"w:zebra": weight}})
     return use
 
 
+def sure() -> float:
+    return (conduct_rules()["tone"]["serious"] + 1) / 2
+
+
+def unsure() -> float:
+    limits = conduct_rules()["tone"]
+    return (limits["review"] + limits["serious"]) / 2
+
+
 def test_a_sentence_the_model_is_sure_of_is_a_serious_breach(toy_model):
-    toy_model(6.0)  # probability 0.73
+    toy_model(sure())
     result = score_reflection(GOOD + " Mind the zebra on your desk.", LATE, "late-call")
     assert result.fraction == conduct_rules()["serious_cap"] and "conduct:tone" in result.codes
     assert '"Mind the zebra on your desk."' in result.lines[0] and "To improve:" in result.lines[0]
 
 
 def test_an_unsure_sentence_caps_lightly_and_asks_a_person_to_read_it(toy_model):
-    toy_model(5.0)  # probability 0.5: over `review`, under `serious`
+    toy_model(unsure())  # over `review`, under `serious`
     limits = conduct_rules()["tone"]
     result = score_reflection(GOOD + " Mind the zebra on your desk.", LATE, "late-call")
     assert result.fraction == limits["unsure_cap"] > conduct_rules()["serious_cap"]
@@ -90,7 +101,7 @@ def test_an_unsure_sentence_caps_lightly_and_asks_a_person_to_read_it(toy_model)
 
 
 def test_a_sentence_a_phrase_already_named_is_not_counted_again(toy_model):
-    toy_model(8.0)
+    toy_model(0.99)
     result = score_reflection(GOOD + " You should have booked the zebra slot.", LATE, "late-call")
     assert "conduct:lecturing" in result.codes and "conduct:tone" not in result.codes
     assert result.fraction == conduct_rules()["serious_cap"]
@@ -106,7 +117,7 @@ def test_moves_of_tone_in_one_sentence_are_one_remark():
 def test_a_quoted_sentence_stays_inert_in_the_grader_view(toy_model):
     from course.grade.autograde import feedback_outputs
 
-    toy_model(6.0)
+    toy_model(sure())
     result = score_reflection(GOOD + " <img src=x onerror=alert(1)> mind the zebra [here](javascript:x).", LATE,
                               "late-call")
     assert "conduct:tone" in result.codes and "<img" in result.lines[0]  # quoted as written...

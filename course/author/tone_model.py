@@ -30,6 +30,9 @@ TONE = ROOT / "tests" / "calibration" / "tone"
 DEVELOPMENT = ROOT / "tests" / "calibration" / "blind" / "development"
 OUT = ROOT / "course" / "rubrics" / "tone-model.json"
 MIN_COUNT, L2, STEPS, RATE = 2, 1.0, 800, 0.5
+# An unprofessional sentence is rare (about 1 in 16): each counts this many times, so the model does not learn
+# to call everything professional.
+POSITIVE_WEIGHT = 2.0
 Row = tuple[str, int, str]  # (sentence, label, where it came from)
 
 
@@ -49,8 +52,8 @@ def round_of(name: str) -> str:
 
 
 def answer_rows() -> list[tuple[Row, str, dict]]:
-    """Every sentence of the development answers, labelled; a serious mistake only where it is one of tone
-    (blaming a colleague, gossip), as most are of content (a password, a promise), which the key judges."""
+    """Every sentence of the development answers, labelled. A serious-mistake answer counts only where its
+    mistake is labelled in its words (a password, a promise, blame); one of jargon is left to the jargon check."""
     labelled = {(item["file"], item["answer"]): set(item["unprofessional"])
                 for item in yaml.safe_load((TONE / "development-labels.yaml").read_text("utf-8"))}
     rows, used = [], set()
@@ -77,11 +80,13 @@ def fit(rows: list[Row]) -> dict:
     for r, found in enumerate(sets):
         x[r, [index[f] for f in found if f in index]] = 1.0
     y = np.array([label for _, label, _ in rows], dtype=float)
+    weight = np.where(y == 1, POSITIVE_WEIGHT, 1.0)
     w, b = np.zeros(len(vocab)), 0.0
     for _ in range(STEPS):
         p = 1 / (1 + np.exp(-(x @ w + b)))
-        w -= RATE * (x.T @ (p - y) / len(rows) + L2 * w / len(rows))
-        b -= RATE * float(np.mean(p - y))
+        error = weight * (p - y)
+        w -= RATE * (x.T @ error / len(rows) + L2 * w / len(rows))
+        b -= RATE * float(np.mean(error))
     weights = {f: round(float(v), 3) for f, v in zip(vocab, w, strict=True) if abs(v) >= 0.01}
     return {"bias": round(b, 3), "weights": weights, "trained_on": len(rows)}
 
