@@ -11,6 +11,8 @@ Run `python tests/calibration_set.py [PROMPT]` to print hand mark against rubric
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 from pathlib import Path
 
@@ -91,9 +93,27 @@ def machine_mark(item: dict) -> float:
     return grade(item)[0]
 
 
-def figures(items: list[dict]) -> dict:
-    """The agreement figures issue 18 sets bars for, over `items`."""
-    rows = [(item, *grade(item)) for item in items]
+def _grade_chunk(chunk: list[dict]) -> list[tuple[float, str | None]]:
+    return [grade(item) for item in chunk]
+
+
+def graded(items: list[dict]) -> list[tuple[dict, float, str | None]]:
+    """(item, rubric mark, review reason) for each item: thousands of answers are graded on every core."""
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or len(items) < 400:
+        return [(item, *grade(item)) for item in items]
+    chunks = [items[i::workers] for i in range(workers)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        done = pool.map(_grade_chunk, chunks)
+    marks = {}
+    for chunk, results in zip(chunks, done, strict=True):
+        marks.update({id(item): result for item, result in zip(chunk, results, strict=True)})
+    return [(item, *marks[id(item)]) for item in items]
+
+
+def figures(items: list[dict], rows: list[tuple[dict, float, str | None]] | None = None) -> dict:
+    """The agreement figures issue 18 sets bars for, over `items` (graded here, unless `rows` has them)."""
+    rows = graded(items) if rows is None else rows
     n = len(rows) or 1
     off = [(item, mark) for item, mark, _ in rows if abs(mark - item["mark"]) > 1.0]
     return {
@@ -114,9 +134,10 @@ def summary(name: str, f: dict) -> str:
             f"flagged {f['flagged']:.0%}")
 
 
-def by_kind(items: list[dict]) -> dict[str, dict]:
+def by_kind(items: list[dict], rows: list[tuple[dict, float, str | None]] | None = None) -> dict[str, dict]:
+    rows = graded(items) if rows is None else rows
     kinds = sorted({item["kind"] for item in items})
-    return {kind: figures([i for i in items if i["kind"] == kind]) for kind in kinds}
+    return {kind: figures([], [r for r in rows if r[0]["kind"] == kind]) for kind in kinds}
 
 
 def main(args: list[str]) -> None:

@@ -13,6 +13,7 @@ from calibration_set import (
     SPLITS,
     by_kind,
     figures,
+    graded,
     load_blind,
     machine_mark,
     shipped_prompts,
@@ -58,8 +59,9 @@ def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
     Only figures are printed for the sealed split, never its answers: reading them would tune to them.
     """
     sets = {split: load_blind(split) for split in SPLITS}
-    result = {split: figures(items) for split, items in sets.items()}
-    kinds = {split: by_kind(items) for split, items in sets.items()}
+    rows = {split: graded(items) for split, items in sets.items()}  # each answer graded once, on every core
+    result = {split: figures(items, rows[split]) for split, items in sets.items()}
+    kinds = {split: by_kind(items, rows[split]) for split, items in sets.items()}
     print()
     for split in SPLITS:
         print(summary(split, result[split]))

@@ -63,6 +63,11 @@ def test_phrases_match_inflections_prefixes_gaps_and_contractions(phrase, text):
     ("I've seen it before: last month at Hargreaves a partner lost a laptop.", "disclosing"),
     ("The laptop stays here, end of discussion.", "demanding"),
     ("If I had a crystal ball I'd tell you.", "sarcasm"),
+    ("Right, let me see if I can decode that.", "sarcasm"),
+    ("Or should I say Your Excellency? Only joking.", "sarcasm"),
+    ("And in future, please just send short bullet points.", "lecturing"),
+    ("Make sure the computer is on and the desk is cleared before I get there.", "demanding"),
+    ("I'm only ringing because I said I would.", "dismissing"),
 ])
 def test_each_kind_is_found(text, kind):
     assert kind in [b.kind for b in find_breaches(text)]
@@ -85,6 +90,8 @@ def test_each_kind_is_found(text, kind):
     "I saw your email about the slides, so I came straight over.",
     "Following up like I said I would.",
     "Ask reception for a visitor pass, and you can borrow my charger.",
+    "If you can, type it now and give me a temporary password you change tonight.",
+    "I won't touch anything until you tell me where it should go.",
     GOOD,
 ])
 def test_negated_or_courteous_text_is_not_a_breach(text):
@@ -182,3 +189,20 @@ def test_an_exercises_own_avoid_list_caps_advice_the_course_rules_out():
     assert find_breaches("Traffic held me up, but I'm only five minutes away, so 10:05.", late)
     assert not find_breaches("I'm about twenty minutes away, so I'll be there at 10:25.", late)
     assert not find_breaches("I'll show you the list and remove only the programs you say you don't use.", plain)
+    assert find_breaches("To free up space I'll delete the old booking files and emails from previous years.", plain)
+    assert not find_breaches("I'll delete old temporary files the computer no longer needs.", plain)
+    assert find_breaches("Sorry, I might be a couple of minutes late, 10:05 at the most.", late)
+    honest = [{"id": "avoid", **item} for item in load_rubric("honest-unknown")["avoid"]]
+    assert find_breaches("Please don't worry about the bookings, nothing will have been lost.", honest)
+    assert find_breaches("Don't worry, Ms. Brennan, your bookings are all safe.", honest)
+    assert not find_breaches("I can't tell you yet whether the bookings are safe.", honest)
+    private = [{"id": "avoid", **item} for item in load_rubric("private-materials")["avoid"]]
+    assert find_breaches("Just tell me it quickly now and I'll keep it in my head.", private)
+    quiet = [{"id": "avoid", **item} for item in load_rubric("quiet-space")["avoid"]]
+    assert find_breaches("I noticed some of them are staff appraisal forms.", quiet)
+    assert not find_breaches("Would you like to move the papers yourself, or tell me where they go?", quiet)
+    restate = [{"id": "avoid", **item} for item in load_rubric("restate")["avoid"]]
+    assert find_breaches("Move the tablet back and reset it now; that should do it.", restate)
+    record = [{"id": "avoid", **item} for item in load_rubric("service-record")["avoid"]]
+    assert find_breaches("Replaced the printer cable with a new one and cleared the queue.", record)
+    assert not find_breaches("The cable is worn: I recommend a new printer cable soon.", record)

@@ -173,7 +173,15 @@ def test_bulleted_notes_are_a_list_not_speech():
     assert noted.fraction < 0.5 and "list" in noted.codes  # notes holding the ideas earn a little for them, never half
     assert score_reflection(spoken, LATE_IDEAS, "late-call").fraction > 0.5
     keywords = score_reflection("sorry, 10:20", LATE_IDEAS, "late-call")
-    assert keywords.fraction <= 0.15 < noted.fraction  # a short line of keywords earns nothing for its ideas
+    assert keywords.fraction <= 0.2 < noted.fraction  # a short line of keywords earns little for its ideas
+
+
+def test_notes_joined_by_slashes_are_notes_and_a_greeting_is_neither():
+    from course.grade.reflection import prose_share
+
+    assert prose_share("sorry / email down again + meeting in 1 hr / what happens when you open it? / last?") == 0
+    assert prose_share("Good morning, Professor Ruiz. I'm Dev from the IT service desk.") == 1
+    assert prose_share("Sorry, Traffic, New time 10:25, OK?") == 0
 
 
 def test_a_key_idea_may_be_patterns_only_but_a_bad_regex_is_refused():

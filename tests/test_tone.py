@@ -58,9 +58,19 @@ def test_the_shipped_model_is_the_one_the_labelled_sentences_build():
     """Every labelled sentence is found in its answer (answer_rows checks), and the weights were fitted on them all."""
     rows = tone_model.written_rows() + [row for row, _, _ in tone_model.answer_rows()]
     assert tone.model()["trained_on"] == len(rows)
-    assert sum(label for _, label, _ in rows) >= 1000
+    assert sum(row[1] for row in rows) >= 1000
     labels = yaml.safe_load((tone_model.TONE / "development-labels.yaml").read_text("utf-8"))
     assert {item["file"] for item in labels} <= {p.name for p in tone_model.DEVELOPMENT.glob("*.yaml")}
+
+
+def test_a_word_can_weigh_more_in_one_exercise_than_in_the_rest():
+    """Each word also counts as its exercise's own, so 'safe' can be a false promise in one exercise only."""
+    m = {"bias": -2.0, "weights": {"w:safe": 0.5, "honest-unknown|w:safe": 3.0}}
+    sentence = "Your bookings are all safe."
+    assert tone.probability(sentence, m, "honest-unknown") > 0.8 > 0.3 > tone.probability(sentence, m, "restate")
+    assert tone.probability(sentence, m) == tone.probability(sentence, m, "restate")
+    assert "honest-unknown|w:safe" in tone.features(sentence, "honest-unknown")
+    assert not any("|" in f for f in tone.features(sentence))
 
 
 @pytest.fixture

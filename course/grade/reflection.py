@@ -53,6 +53,15 @@ def is_real_sentence(sentence: str) -> bool:
 
 
 NOTE_DASHES = 3
+NOTE_SLASHES = 2  # "sorry / email down / meeting 1 hr": a line that strings pieces with " / " is notes
+
+
+GREETINGS = frozenset("hi hello hey dear good morning afternoon evening thanks thank cheers".split())
+
+
+def is_address(words: list[str]) -> bool:
+    """A greeting or a name with its title, on its own between commas: "Hi Alex", "Mrs. Ito"."""
+    return 0 < len(words) <= 3 and all(w[0].isupper() or w.lower() in GREETINGS for w in words)
 
 
 def prose_share(text: str) -> float:
@@ -63,11 +72,14 @@ def prose_share(text: str) -> float:
     """
     total = clause_words = 0
     for line in text.replace("’", "'").splitlines():
-        listed = bool(BULLET.match(line))  # a bulleted or numbered line is a list item, not speech
+        # A bulleted or numbered line is a list item, not speech; so is a line of pieces joined by " / ".
+        listed = bool(BULLET.match(line)) or len(re.findall(r"\s/\s", line)) >= NOTE_SLASHES
         # " / ", " + " and arrows join notes; so does " - " when a line strings three or more together.
         dashes = r"|\s[-–—]\s" if len(re.findall(r"\s[-–—]\s", line)) >= NOTE_DASHES else ""
         for piece in re.split(r"[,;:.!?]+|\s[/|+]\s|\s*(?:->|→|=>)\s*" + dashes, line):
             words = re.findall(r"[A-Za-z']+", piece)
+            if not listed and is_address(words):
+                continue  # "Good morning", "Professor Ruiz": how speech opens, neither a clause nor a note
             total += len(words)
             if not listed and len(words) >= 3 and any(w.lower() in FUNCTION_WORDS for w in words):
                 clause_words += len(words)
@@ -81,7 +93,6 @@ def real_sentence_count(text: str) -> int:
 RAMBLING_CAP = 0.6
 SHORT_SHARE, SHORT_CAP = 0.6, 0.6  # under 60% of the minimum length: at most 60%
 LIST_IDEAS_CREDIT = 0.3
-LIST_FROM = 0.4  # share of the minimum length from which notes start to earn for their ideas
 FEW_IDEAS = 0.34
 COPIED_MARGIN = 0.15
 TONE_TIP = ("read it as the customer would hear it, then say it plainly and kindly, or leave it out; promise only "
@@ -292,7 +303,7 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
                      f"you covered {criteria[0].fraction:.0%}, so they count {criteria[0].fraction / needs:.0%}.")
     score = Score(ideas_part + style_part, lines, [], criteria[0].fraction)
     _cap_jargon(score, criteria, rubric)
-    _cap_conduct(score, text, rubric, topic)
+    _cap_conduct(score, text, rubric, topic, rubric_id)
     _cap_off_topic(score, text, topic)
     _cap_form(score, text, rubric)
     _disagreements(score, text, rubric)
@@ -342,12 +353,12 @@ def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:
                   + " To improve: say each one the way the customer would, in everyday words.")
 
 
-def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = None) -> None:
+def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = None, rubric_id: str = "") -> None:
     rules = conduct_rules()
     extra = [{"id": "avoid", "tip": "leave it out", **item} for item in rubric.get("avoid") or []]
     breaches = find_breaches(text, extra, skip=rubric.get("conduct_skip"))
     breaches += named_others(text, topic)
-    breaches += tone_breaches(text, breaches, score, rules["tone"])
+    breaches += tone_breaches(text, breaches, score, rules["tone"], rubric_id)
     technical = [t for kind in ("acronyms", "jargon") for t in find_terms(text, jargon_terms()[kind])]
     technical += [c for c in capitalised_acronyms(text) if c.lower() not in technical]
     if "jargon" in rubric["criteria"] and len(technical) >= JARGON_BREACH:
@@ -369,12 +380,12 @@ def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = Non
         score.codes += [f"conduct:{b.kind}" for b in serious]
 
 
-def tone_breaches(text: str, found: list[Breach], score: Score, limits: dict) -> list[Breach]:
+def tone_breaches(text: str, found: list[Breach], score: Score, limits: dict, exercise: str = "") -> list[Breach]:
     """Sentences the tone model reads as unprofessional that no conduct phrase has named already.
 
     At `serious` or over, a sentence is a serious breach. Between `review` and `serious` the model is
     unsure: unless a serious breach already caps the answer, it is capped at `unsure_cap` for a person to read."""
-    hits = [h for h in scored_sentences(text) if h.probability >= limits["review"]
+    hits = [h for h in scored_sentences(text, exercise=exercise or None) if h.probability >= limits["review"]
             and not any(h.start <= b.at < h.end for b in found)]
     label = ("reads as unprofessional (snide, talking down, judging or blaming) or unsafe (a password, someone's "
              "private business, a promise nobody can keep)")
@@ -460,7 +471,7 @@ def _cap_form(score: Score, text: str, rubric: dict) -> None:
     # well-laid-out answer.
     share = words / max(1, rubric["criteria"].get("length", {}).get("min_words", 1))
     full_length = share >= 1
-    length = min(1.0, max(0.0, (share - LIST_FROM) / (1 - LIST_FROM)))  # none for a short line of keywords
+    length = min(1.0, share)  # a short line of keywords earns little for the ideas it names
     cap = round(rubric.get("list_cap", 0.15) + LIST_IDEAS_CREDIT * score.ideas * length, 2)
     if prose < needed and full_length and score.ideas >= 0.75:
         score.codes.append("ideas-in-a-list")

@@ -28,8 +28,13 @@ def plain(word: str) -> str:
     return min(lemmas(word), key=lambda w: (len(w), w))
 
 
-def features(sentence: str) -> set[str]:
-    """Each word's plain form, each pair of neighbouring plain forms, and a few marks of tone."""
+def features(sentence: str, exercise: str | None = None) -> set[str]:
+    """Each word's plain form, each pair of neighbouring plain forms, and a few marks of tone.
+
+    With `exercise` (its rubric id), each word and pair also counts once more as that exercise's own:
+    "your bookings are safe" is a promise nobody can keep to a clinic whose disks failed, and
+    harmless elsewhere. The shared copy carries what all exercises have in common.
+    """
     words = [plain(t) for t in tokens(sentence)]
     found = {f"w:{w}" for w in words} | {f"p:{a} {b}" for a, b in zip(words, words[1:], strict=False)}
     if "!" in sentence:
@@ -40,6 +45,8 @@ def features(sentence: str) -> set[str]:
         found.add("x:question")
     if re.search(r"\b[A-Z]{3,}\b", sentence):
         found.add("x:capitals")
+    if exercise:
+        found |= {f"{exercise}|{f}" for f in found if not f.startswith("x:")}
     return found
 
 
@@ -49,10 +56,10 @@ def model() -> dict:
     return json.loads(text)
 
 
-def probability(sentence: str, weights: dict | None = None) -> float:
-    """How likely a marker would call this sentence unprofessional, 0 to 1."""
+def probability(sentence: str, weights: dict | None = None, exercise: str | None = None) -> float:
+    """How likely a marker would call this sentence unprofessional, 0 to 1 (in `exercise`, a rubric id)."""
     m = weights or model()
-    z = m["bias"] + sum(m["weights"].get(f, 0.0) for f in features(sentence))
+    z = m["bias"] + sum(m["weights"].get(f, 0.0) for f in features(sentence, exercise))
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -64,7 +71,7 @@ class ToneHit:
     end: int
 
 
-def scored_sentences(text: str, weights: dict | None = None) -> list[ToneHit]:
+def scored_sentences(text: str, weights: dict | None = None, exercise: str | None = None) -> list[ToneHit]:
     """Every sentence of three words or more, with its probability and where it sits in the text."""
-    return [ToneHit(s, probability(s, weights), start, end)
+    return [ToneHit(s, probability(s, weights, exercise), start, end)
             for s, start, end in sentence_spans(text) if end - start >= 3]
