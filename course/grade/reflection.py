@@ -99,6 +99,7 @@ TONE_TIP = ("read it as the customer would hear it, then say it plainly and kind
             "what you control, and keep passwords and other people's business out of it")
 JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
 MIDDLING = (0.5, 0.62)
+HIGH = 0.75  # a mark of 3 of 4 or more: the marks a rude or unsafe answer must not get unread
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -323,6 +324,9 @@ def _disagreements(score: Score, text: str, rubric: dict) -> None:
         score.codes.append("long-on-topic-few-ideas")
     if plain and 0 < score.ideas < 1 and MIDDLING[0] <= score.total <= MIDDLING[1]:
         score.codes.append("middling")  # some ideas, not all: the band where hand and rubric part most
+    lean = conduct_rules()["tone"]["lean"]
+    if plain and "tone-unsure" not in score.codes and score.total >= HIGH and score.tone >= lean:
+        score.codes.append("tone-leaning")  # a high mark, with a sentence the tone model half suspects
     breaches = [c for c in score.codes if c.startswith("conduct:")]
     if len(breaches) == 1 and score.ideas >= 0.75:  # one slip in an answer that is otherwise all there
         score.codes.append("ideas-with-breach")
@@ -336,6 +340,7 @@ class Score:
     lines: list[str]
     codes: list[str]
     ideas: float  # share of the key ideas covered
+    tone: float = 0.0  # the tone model's highest reading of any sentence
 
     def cap(self, at: float, code: str, why: str) -> None:
         self.codes.append(code)
@@ -385,8 +390,10 @@ def tone_breaches(text: str, found: list[Breach], score: Score, limits: dict, ex
 
     At `serious` or over, a sentence is a serious breach. Between `review` and `serious` the model is
     unsure: unless a serious breach already caps the answer, it is capped at `unsure_cap` for a person to read."""
-    hits = [h for h in scored_sentences(text, exercise=exercise or None) if h.probability >= limits["review"]
-            and not any(h.start <= b.at < h.end for b in found)]
+    read = [h for h in scored_sentences(text, exercise=exercise or None)
+            if not any(h.start <= b.at < h.end for b in found)]
+    score.tone = max((h.probability for h in read), default=0.0)
+    hits = [h for h in read if h.probability >= limits["review"]]
     label = ("reads as unprofessional (snide, talking down, judging or blaming) or unsafe (a password, someone's "
              "private business, a promise nobody can keep)")
     serious = [Breach("tone", label, _excerpt(h.sentence), TONE_TIP, True, h.start)
