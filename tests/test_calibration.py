@@ -30,7 +30,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "e602348a3d240fe190bd0c52c1732e46e23c3ac34e4921fc236397f6f6e01a88"
+VALIDATION_SHA256 = "28ed80593fdd85669badab005ecb31ecb86cbb4bfebf3942a6d0d2f3a4e665e4"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
@@ -49,10 +49,10 @@ def test_the_blind_set_is_large_broad_and_sealed():
     assert not {a["text"] for a in dev} & {a["text"] for a in val}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 is open: on round 9's sealed split (1,917 answers, scored once) the "
-                   "rubric is within 1 point on 91%, MAE 0.44, 20% flagged, but 14 failed answers score 3 or more "
-                   "(8 serious mistakes, 5 rude, 1 partial) and 6.2% are off by over a point unflagged "
-                   "(bars: 85%, 0.6, 0, 5%, 25%)")
+@pytest.mark.xfail(strict=True, reason="issue 18 is open: on the last sealed split scored, round 9 (1,917 answers, "
+                   "scored once at ffaee0d), the rubric is within 1 point on 91%, MAE 0.44, 20% flagged, but 14 "
+                   "failed answers score 3 or more (8 serious mistakes, 5 rude, 1 partial) and 6.2% are off by over "
+                   "a point unflagged (bars: 85%, 0.6, 0, 5%, 25%); round 10 is sealed and not yet read")
 def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
     """Issue 18's bars, on answers written and marked by people who never saw the rubric or the key.
 

@@ -249,13 +249,14 @@ def ideas_criterion(text: str, ideas: list[dict]) -> Criterion:
     found = f"covered {len(covered)} of {len(ideas)} key ideas"
     if covered:
         found += f" ({'; '.join(covered)})"
+    def weight(idea: dict) -> float:
+        return float(idea.get("weight", 1))
+
     tip = ""
     if missed:
         tip = "add what is still missing: " + "; ".join(
-            idea["label"] + (f" (it counts {float(idea['weight']):g} times)" if idea.get("weight", 1) != 1 else "")
-            for idea in missed)
-    total = sum(idea.get("weight", 1) for idea in ideas)
-    share = sum(idea.get("weight", 1) for idea in found_ideas) / total if ideas else 1.0
+            idea["label"] + (f" (it counts {weight(idea):g} times)" if weight(idea) != 1 else "") for idea in missed)
+    share = sum(map(weight, found_ideas)) / sum(map(weight, ideas)) if ideas else 1.0
     return Criterion("ideas", share, found, tip=tip)
 
 
