@@ -19,7 +19,10 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from course.author import tone_model
 from course.author.source import assignments, exercises, notebooks
+from course.author.tone_model import round_of
+from course.grade import tone
 from course.grade.reflection import score_reflection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,9 +114,11 @@ def graded(items: list[dict]) -> list[tuple[dict, float, str | None]]:
     return [(item, *marks[id(item)]) for item in items]
 
 
-def figures(items: list[dict], rows: list[tuple[dict, float, str | None]] | None = None) -> dict:
-    """The agreement figures issue 18 sets bars for, over `items` (graded here, unless `rows` has them)."""
-    rows = graded(items) if rows is None else rows
+Graded = list[tuple[dict, float, str | None]]
+
+
+def figures(rows: Graded) -> dict:
+    """The agreement figures issue 18 sets bars for, over graded answers (see `graded`)."""
     n = len(rows) or 1
     off = [(item, mark) for item, mark, _ in rows if abs(mark - item["mark"]) > 1.0]
     return {
@@ -134,30 +139,51 @@ def summary(name: str, f: dict) -> str:
             f"flagged {f['flagged']:.0%}")
 
 
-def by_kind(items: list[dict], rows: list[tuple[dict, float, str | None]] | None = None) -> dict[str, dict]:
-    rows = graded(items) if rows is None else rows
-    kinds = sorted({item["kind"] for item in items})
-    return {kind: figures([], [r for r in rows if r[0]["kind"] == kind]) for kind in kinds}
+def by_kind(rows: Graded) -> dict[str, dict]:
+    kinds = sorted({item["kind"] for item, _, _ in rows})
+    return {kind: figures([r for r in rows if r[0]["kind"] == kind]) for kind in kinds}
+
+
+def graded_by_unseen_models(items: list[dict]) -> Graded:
+    """Each calibration round graded by a tone model fitted without it: how the rubric does on words it never saw."""
+    rows, written, shipped = tone_model.answer_rows(), tone_model.written_rows(), tone.model
+    out: Graded = []
+    try:
+        for held in sorted({round_of(item["file"]) for item in items}):
+            fitted = tone_model.fit(written + [row for row, _, _ in rows if row[2] != held])
+            tone.model = lambda fitted=fitted: fitted
+            out += graded([item for item in items if round_of(item["file"]) == held])
+    finally:
+        tone.model = shipped
+    return out
 
 
 def main(args: list[str]) -> None:
-    """`calibration_set.py [PROMPT]`: the older set; `--blind [PROMPT]`: the blind DEVELOPMENT split only.
+    """`calibration_set.py [PROMPT]`: the older set; `--blind [PROMPT]`: the blind DEVELOPMENT split only;
+    `--blind --unseen`: figures only, each development round graded by a tone model that never saw it.
 
     The validation split is never printed here: tune on development, and let the test report validation.
     """
     blind = "--blind" in args
     only = next((a for a in args if not a.startswith("--")), None)
     items = [i for i in (load_blind("development") if blind else ANSWERS) if not only or i["prompt"] == only]
-    for item in items:
-        mark, flag = grade(item)
+    if blind and "--unseen" in args:
+        rows = graded_by_unseen_models(items)
+        for name in sorted({round_of(item["file"]) for item in items}):
+            print(summary(name, figures([r for r in rows if round_of(r[0]["file"]) == name])))
+        print(summary("all", figures(rows)))
+        return
+    rows = graded(items)
+    for item, mark, flag in rows:
         off = "   <-- off by more than 1" if abs(mark - item["mark"]) > 1.0 else ""
         print(f"{item['prompt']:22} {item['kind']:18} hand {item['mark']:<4} rubric {mark:.2f} "
               f"{'[flag: ' + flag + ']' if flag else ''}{off}")
         if off:
             print(f"    hand: {item['reason']}\n    text: {item['text'][:300]!r}")
-    for kind, f in by_kind(items).items():
+    for kind, f in by_kind(rows).items():
         print(summary(kind, f))
-    print(summary("all", figures(items)))
+    print(summary("all", figures(rows)))
+
 
 
 if __name__ == "__main__":

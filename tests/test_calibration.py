@@ -60,8 +60,8 @@ def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
     """
     sets = {split: load_blind(split) for split in SPLITS}
     rows = {split: graded(items) for split, items in sets.items()}  # each answer graded once, on every core
-    result = {split: figures(items, rows[split]) for split, items in sets.items()}
-    kinds = {split: by_kind(items, rows[split]) for split, items in sets.items()}
+    result = {split: figures(rows[split]) for split in SPLITS}
+    kinds = {split: by_kind(rows[split]) for split in SPLITS}
     print()
     for split in SPLITS:
         print(summary(split, result[split]))
@@ -181,3 +181,21 @@ def test_copying_the_shipped_prompt_scores_under_half(name):
     text = cells[at - 1].source.replace("You ", "I ").replace("you ", "I ") + " Thank you."
     result = score_reflection(text, prompt["ideas"], prompt["rubric"], reference=prompt["prompt"])
     assert result.fraction < 0.5, (name, result.lines[:2])
+
+
+def test_each_round_is_graded_by_a_tone_model_that_never_saw_it(monkeypatch):
+    """`calibration_set.py --blind --unseen`: the fit for a round leaves that round's sentences out."""
+    import calibration_set
+
+    from course.author import tone_model
+    from course.grade import tone
+
+    shipped = tone.model
+    fits = []
+    monkeypatch.setattr(tone_model, "fit", lambda rows: fits.append({row[2] for row in rows}) or shipped())
+    items = [i for i in load_blind("development") if i["file"].endswith(("round1-validation.yaml",
+                                                                          "round2-validation.yaml"))][::40]
+    rows = calibration_set.graded_by_unseen_models(items)
+    assert [r[0] for r in rows] == sorted(items, key=lambda i: calibration_set.round_of(i["file"]))
+    assert "round1" not in fits[0] and "round2" in fits[0] and "round2" not in fits[1]
+    assert tone.model is shipped

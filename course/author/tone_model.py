@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from course.author.source import exercises
+from course.author.source import assignments, exercises, notebooks
 from course.grade.tone import features, probability
 from course.grade.wording import sentences
 
@@ -55,7 +55,7 @@ def round_of(name: str) -> str:
 def rubric_ids() -> dict[str, str]:
     """Each written exercise's rubric id, from the keys in source/: the tone model's name for the exercise."""
     return {ex.key["exercise"]: ex.key.get("rubric", "plain-language")
-            for path in sorted((ROOT / "source").glob("*/*.ipynb")) for ex in exercises(path)
+            for name in assignments(ROOT) for path in notebooks(ROOT, name) for ex in exercises(path)
             if ex.key.get("kind") == "reflection"}
 
 

@@ -391,7 +391,7 @@ def tone_breaches(text: str, found: list[Breach], score: Score, limits: dict, ex
 
     At `serious` or over, a sentence is a serious breach. Between `review` and `serious` the model is
     unsure: unless a serious breach already caps the answer, it is capped at `unsure_cap` for a person to read."""
-    read = [h for h in scored_sentences(text, exercise=exercise or None)
+    read = [h for h in scored_sentences(text, exercise=exercise)
             if not any(h.start <= b.at < h.end for b in found)]
     score.tone = max((h.probability for h in read), default=0.0)
     hits = [h for h in read if h.probability >= limits["review"]]
