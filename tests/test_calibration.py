@@ -81,6 +81,25 @@ def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
     assert val["flagged"] <= BARS["flagged"]
 
 
+def test_a_second_blind_marker_meets_the_bars_so_they_are_within_a_readers_reach():
+    """Two people who read only the release notebook agree closely on round 9's sample: the hand marks are
+    reproducible, and the distance between the rubric and them is the rubric's to close, not marking noise."""
+    import yaml
+
+    second = yaml.safe_load((BLIND / "second-marker" / "round9-sample.yaml").read_text("utf-8"))
+    files: dict[str, list] = {}
+    for entry in second:
+        files.setdefault(entry["file"], yaml.safe_load((BLIND / "development" / entry["file"]).read_text("utf-8")))
+    rows = [({**files[e["file"]][e["index"]], "file": e["file"]}, e["mark"], None) for e in second]
+    assert len(rows) >= 400 and len({(e["file"], e["index"]) for e in second}) == len(rows)
+    assert {item["prompt"] for item, _, _ in rows} == set(shipped_prompts())
+    human = figures(rows)
+    print("\n" + summary("2nd marker", human))
+    assert human["within_1"] >= BARS["within_1"] and human["mae"] <= BARS["mae"]
+    assert not human["failed_but_passed"]
+    assert len(human["off"]) / human["n"] <= BARS["off_unflagged"]  # unflagged: a person raises no flags
+
+
 def test_the_set_is_broad_enough():
     assert len(ANSWERS) >= 40
     assert {a["kind"] for a in ANSWERS} == KINDS

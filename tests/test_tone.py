@@ -110,19 +110,6 @@ def test_an_unsure_sentence_caps_lightly_and_asks_a_person_to_read_it(toy_model)
     assert plain.fraction == 1.0 and review_reason(KEY, plain, []) is None
 
 
-def test_a_high_mark_with_a_leaning_sentence_is_flagged_but_keeps_its_mark(toy_model):
-    limits = conduct_rules()["tone"]
-    toy_model((limits["lean"] + limits["review"]) / 2)  # over `lean`, under `review`
-    result = score_reflection(GOOD + " Mind the zebra on your desk.", LATE, "late-call")
-    assert result.fraction == 1.0 and result.codes == ["tone-leaning"]
-    assert "leans unprofessional" in review_reason(KEY, result, [])
-    toy_model(limits["lean"] / 2)  # under `lean`: nothing to read
-    assert score_reflection(GOOD + " Mind the zebra on your desk.", LATE, "late-call").codes == []
-    toy_model((limits["lean"] + limits["review"]) / 2)
-    low = score_reflection("Sorry. Mind the zebra on your desk, it is in the way today.", LATE, "late-call")
-    assert "tone-leaning" not in low.codes  # a low mark is not at risk of passing a rude answer
-
-
 def test_a_sentence_a_phrase_already_named_is_not_counted_again(toy_model):
     toy_model(0.99)
     result = score_reflection(GOOD + " You should have booked the zebra slot.", LATE, "late-call")

@@ -48,7 +48,6 @@ REVIEW_CODES = {
     "middling": "some key ideas but not all, a middling score: where a person's judgement matters most",
     "ideas-in-a-list": "the key ideas are there but read as a list: notes, or a well-laid-out answer?",
     "tone-unsure": "a sentence may be unprofessional in tone, but the rubric is not sure: read it",
-    "tone-leaning": "a high mark, but a sentence leans unprofessional in tone: check the mark holds",
 }
 
 

@@ -99,7 +99,6 @@ TONE_TIP = ("read it as the customer would hear it, then say it plainly and kind
             "what you control, and keep passwords and other people's business out of it")
 JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
 MIDDLING = (0.5, 0.62)
-HIGH = 0.75  # a mark of 3 of 4 or more: the marks a rude or unsafe answer must not get unread
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -325,9 +324,6 @@ def _disagreements(score: Score, text: str, rubric: dict) -> None:
         score.codes.append("long-on-topic-few-ideas")
     if plain and 0 < score.ideas < 1 and MIDDLING[0] <= score.total <= MIDDLING[1]:
         score.codes.append("middling")  # some ideas, not all: the band where hand and rubric part most
-    lean = conduct_rules()["tone"]["lean"]
-    if plain and "tone-unsure" not in score.codes and score.total >= HIGH and score.tone >= lean:
-        score.codes.append("tone-leaning")  # a high mark, with a sentence the tone model half suspects
     breaches = [c for c in score.codes if c.startswith("conduct:")]
     if len(breaches) == 1 and score.ideas >= 0.75:  # one slip in an answer that is otherwise all there
         score.codes.append("ideas-with-breach")
