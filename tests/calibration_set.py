@@ -19,15 +19,17 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from course.author import tone_model
+from course.author import second_reader, tone_model
 from course.author.source import assignments, exercises, notebooks
 from course.author.tone_model import round_of
-from course.grade import tone
+from course.grade import second_reading, tone
 from course.grade.reflection import score_reflection
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).parent / "calibration"
 POINTS = 4.0
+# The second reader autograde uses, from the course's source/ folder; `graded_by_unseen_models` swaps in its own.
+READER = {"model": second_reading.load(str(ROOT / second_reading.FILE))}
 
 
 def shipped_prompts(root: Path = ROOT) -> dict[str, dict]:
@@ -87,8 +89,10 @@ def grade(item: dict):
     # autograde does; the older answers, against the older wording they were written from.
     reference = SHIPPED[item["prompt"]]["prompt"] if item.get("file", "").startswith("blind/") else prompt["prompt"]
     key = {"kind": "reflection", "ideas": prompt["ideas"], "topic": prompt.get("topic")}
+    model = READER["model"]
+    second = (lambda text: second_reading.reading(model, text, item["prompt"])) if model else None
     result = score_reflection(item["text"], prompt["ideas"], prompt["rubric"], reference=reference,
-                              topic=prompt.get("topic"))
+                              topic=prompt.get("topic"), second=second)
     return result.points(POINTS), review_reason(key, result, [])
 
 
@@ -145,16 +149,19 @@ def by_kind(rows: Graded) -> dict[str, dict]:
 
 
 def graded_by_unseen_models(items: list[dict]) -> Graded:
-    """Each calibration round graded by a tone model fitted without it: how the rubric does on words it never saw."""
+    """Each calibration round graded by a tone model and a second reader fitted without it: how the rubric
+    does on words it never saw."""
     rows, written, shipped = tone_model.answer_rows(), tone_model.written_rows(), tone.model
+    marked, reader = second_reader.rows(), READER["model"]
     out: Graded = []
     try:
         for held in sorted({round_of(item["file"]) for item in items}):
             fitted = tone_model.fit(written + [row for row, _, _ in rows if row[2] != held])
             tone.model = lambda fitted=fitted: fitted
+            READER["model"] = second_reader.fit([row for row in marked if row[3] != held])
             out += graded([item for item in items if round_of(item["file"]) == held])
     finally:
-        tone.model = shipped
+        tone.model, READER["model"] = shipped, reader
     return out
 
 

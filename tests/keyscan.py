@@ -50,3 +50,10 @@ def _scan(files, secrets):
     return leaks
 
 
+
+
+def reader_marks(root: Path) -> set[str]:
+    """What only the second reader's weights hold: features named for a written exercise ("mark:clarify-restate|"),
+    which say what earned marks there (course/grade/second_reading.py)."""
+    return {f'"mark:{ex.key["exercise"]}|' for name in assignments(root) for nb in notebooks(root, name)
+            for ex in exercises(nb) if ex.key["kind"] == "reflection"}

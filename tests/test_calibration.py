@@ -202,19 +202,21 @@ def test_copying_the_shipped_prompt_scores_under_half(name):
     assert result.fraction < 0.5, (name, result.lines[:2])
 
 
-def test_each_round_is_graded_by_a_tone_model_that_never_saw_it(monkeypatch):
-    """`calibration_set.py --blind --unseen`: the fit for a round leaves that round's sentences out."""
+def test_each_round_is_graded_by_models_that_never_saw_it(monkeypatch):
+    """`calibration_set.py --blind --unseen`: the fits for a round leave that round's answers out."""
     import calibration_set
 
-    from course.author import tone_model
+    from course.author import second_reader, tone_model
     from course.grade import tone
 
-    shipped = tone.model
-    fits = []
+    shipped, reader = tone.model, calibration_set.READER["model"]
+    fits, reads = [], []
     monkeypatch.setattr(tone_model, "fit", lambda rows: fits.append({row[2] for row in rows}) or shipped())
+    monkeypatch.setattr(second_reader, "fit", lambda rows: reads.append({row[3] for row in rows}) or reader)
     items = [i for i in load_blind("development") if i["file"].endswith(("round1-validation.yaml",
                                                                           "round2-validation.yaml"))][::40]
     rows = calibration_set.graded_by_unseen_models(items)
     assert [r[0] for r in rows] == sorted(items, key=lambda i: calibration_set.round_of(i["file"]))
     assert "round1" not in fits[0] and "round2" in fits[0] and "round2" not in fits[1]
-    assert tone.model is shipped
+    assert "round1" not in reads[0] and {"round2", "model"} <= reads[0] and "round2" not in reads[1]
+    assert tone.model is shipped and calibration_set.READER["model"] is reader

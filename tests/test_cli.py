@@ -119,3 +119,11 @@ def test_scenario_show_writes_a_png(tmp_path):
         assert (tmp_path / f"{sid}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     proc = run("scenario", "show", "no-such-id", cwd=tmp_path)
     assert proc.returncode == 1 and "no such scenario" in proc.stderr
+
+
+def test_grade_stops_on_a_broken_second_reader_saying_how_to_fix_it(root, tmp_path):
+    _copy_course(root, tmp_path)
+    (tmp_path / "source" / "second-reader.json").write_text("{not json", encoding="utf-8")
+    proc = run("grade", "01-appearance", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "second-reader.json is not a second reader" in proc.stderr and "course.author.second_reader" in proc.stderr

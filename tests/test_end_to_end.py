@@ -9,7 +9,8 @@ import pytest
 
 from course import demo
 from course.author.source import assignments, exercises, notebooks
-from course.grade.reflection import score_reflection
+from course.grade import second_reading
+from course.grade.autograde import score_payload
 
 ASSIGNMENTS = assignments(demo.find_course(Path(__file__).resolve().parents[1]))
 
@@ -35,11 +36,13 @@ def _points(demo_run, name, grade_id):
 
 
 def _honest(ex, demo_run, name):
-    """What the reflection's first two sentences earn, scored here with the same rubric."""
+    """What the reflection's first two sentences earn, scored here as autograde scores them (the same rubric and
+    the course's second reader)."""
     namespace = {}
     exec(demo._first_sentences(ex), namespace)
-    result = score_reflection(namespace[ex.variable], ex.key["ideas"], ex.key.get("rubric", "plain-language"),
-                              reference=_reference(demo_run, name))
+    reader = second_reading.load(str(demo_run[0] / second_reading.FILE))
+    assert reader, "the demo course grades with the course's second reader"
+    result = score_payload(ex.key, [{"answer": namespace[ex.variable]}], [], _reference(demo_run, name), reader)
     return result.points(_points(demo_run, name, ex.check_id))
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from keyscan import MARKERS, _scan, _sources, key_strings
+from keyscan import MARKERS, _scan, _sources, key_strings, reader_marks
 
 from course.author.release import generate
 from course.author.source import assignments, notebooks
@@ -33,12 +33,14 @@ def test_key_strings_are_found_where_they_belong(root):
     assert len(secrets) >= 6
     for secret in secrets:
         assert any(secret in text for _n, text in texts), secret
+    reader = (root / "source" / "second-reader.json").read_text("utf-8")
+    assert all(mark in reader for mark in reader_marks(root)), "the second reader's own marks are what the scans seek"
 
 
 def test_release_holds_no_key(root):
     files = [(str(p), p.read_text(errors="replace")) for p in (root / "release").rglob("*") if p.is_file()]
     assert files
-    assert _scan(files, key_strings(root) | MARKERS) == []
+    assert _scan(files, key_strings(root) | MARKERS | reader_marks(root)) == []
 
 
 def test_built_wheel_holds_no_key(root, tmp_path):
@@ -48,7 +50,7 @@ def test_built_wheel_holds_no_key(root, tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         files = [(n, zf.read(n).decode("utf-8", "replace")) for n in zf.namelist()]
     assert any(n.startswith("course/grade/") for n, _ in files)
-    assert _scan(files, key_strings(root)) == []
+    assert _scan(files, key_strings(root) | reader_marks(root)) == []  # nor the second reader's weights
 
 
 # Students whose own answers are not the key (Ada and Eli hand in the model answers themselves;

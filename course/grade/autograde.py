@@ -8,6 +8,9 @@ from the gradebook, and replaces the cell's output with feedback and a plain flo
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -18,6 +21,7 @@ from course.grade.payload import find_payloads
 from course.grade.ranking import score_ranking
 from course.grade.reflection import score_reflection
 from course.grade.result import Result
+from course.grade.second_reading import FILE, load, reading
 from course.safe_text import for_markdown
 
 
@@ -59,8 +63,11 @@ def review_reason(key: dict, result: Result, errors: list[str]) -> str | None:
     return "; ".join(dict.fromkeys(reasons)) or None
 
 
-def score_payload(key: dict, payloads: list[dict], errors: list[str], reference: str = "") -> Result:
-    """Score what the kernel emitted; anything but exactly one answer scores 0 and says why."""
+def score_payload(key: dict, payloads: list[dict], errors: list[str], reference: str = "",
+                  reader: dict | None = None) -> Result:
+    """Score what the kernel emitted; anything but exactly one answer scores 0 and says why.
+
+    `reader` is the course's second reader (course/grade/second_reading.py), if it has one."""
     if len(payloads) > 1:
         why = f"The cell recorded {len(payloads)} answers; only one is allowed."
         return Result(0.0, [why], codes=["several-answers"])
@@ -70,8 +77,9 @@ def score_payload(key: dict, payloads: list[dict], errors: list[str], reference:
     answer = payloads[0].get("answer")
     if key["kind"] == "ranking":
         return score_ranking(answer, key["order"])
+    second = (lambda text: reading(reader, text, key["exercise"])) if reader else None
     return score_reflection(answer, key["ideas"], key.get("rubric", "plain-language"), reference=reference,
-                            topic=key.get("topic"))
+                            topic=key.get("topic"), second=second)
 
 
 def _errors(outputs) -> list[str]:
@@ -106,6 +114,12 @@ class ScoreAnswers(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
+        # The course folder: nbgrader's root setting, else where nbgrader runs (as nbgrader itself resolves it).
+        root = self.config.CourseDirectory.root if "root" in self.config.CourseDirectory else os.getcwd()
+        reader = load(str(Path(root) / FILE))
+        if reader is None:
+            self.log.warning("no second reader at %s: written answers are marked by the rubric alone "
+                             "(build it with `python -m course.author.second_reader`)", Path(root) / FILE)
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
             # The exercise's own words (prompts and notes): copying them earns nothing.
@@ -124,6 +138,6 @@ class ScoreAnswers(NbGraderPreprocessor):
                 points = float(cell.metadata["nbgrader"].get("points", 0))
                 payloads = find_payloads(cell.get("outputs", []), key["exercise"])
                 errors = _errors(cell.get("outputs", []))
-                result = score_payload(key, payloads, errors, reference)
+                result = score_payload(key, payloads, errors, reference, reader)
                 cell.outputs = feedback_outputs(result, points, review_reason(key, result, errors))
         return nb, resources

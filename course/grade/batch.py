@@ -249,7 +249,9 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
     from course.author.source import CourseError, notebooks
     from course.grade.intake import prepare
     from course.grade.review import flags
+    from course.grade.second_reading import FILE, load
 
+    load(str(root / FILE))  # an unreadable second reader stops the batch here, saying how to fix it, not per submission
     started = time.perf_counter()
     summaries, pairs = {}, []
     for assignment, students in todo.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -99,6 +100,7 @@ TONE_TIP = ("read it as the customer would hear it, then say it plainly and kind
             "what you control, and keep passwords and other people's business out of it")
 JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
 MIDDLING = (0.5, 0.62)
+SECOND_BAND, SECOND_SHARE = 0.125, 0.7  # half a point of 4; 70% of the way
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -269,11 +271,13 @@ def describe(criteria: list[Criterion], rubric: dict) -> list[str]:
 
 
 def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-language", reference: str = "",
-                     topic: dict | None = None) -> Result:
+                     topic: dict | None = None, second: Callable[[str], float] | None = None) -> Result:
     """Score a written answer against the key's `ideas` and, if given, its `topic` anchors.
 
-    `reference` is the exercise's own text, which copying earns nothing from. Every cap and
-    breach adds a reason code to the result, which is what decides whether a grader looks.
+    `reference` is the exercise's own text, which copying earns nothing from. `second`, when grading,
+    is the second reader (course/grade/second_reading.py): the share of full marks teachers gave
+    answers worded like this one. Every cap and breach adds a reason code to the result, which is
+    what decides whether a grader looks.
     """
     rubric = load_rubric(rubric_id)
     text, problems = clean_text(answer)
@@ -308,6 +312,8 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
     _cap_off_topic(score, text, topic)
     _cap_form(score, text, rubric)
     _disagreements(score, text, rubric)
+    if second is not None:
+        _second_reading(score, second(text))
     return Result(score.total, score.lines, codes=score.codes)
 
 
@@ -338,12 +344,31 @@ class Score:
     codes: list[str]
     ideas: float  # share of the key ideas covered
     tone: float = 0.0  # the tone model's highest reading of any sentence
+    ceiling: float = 1.0  # the lowest cap applied: nothing after may raise the score over it
 
     def cap(self, at: float, code: str, why: str) -> None:
         self.codes.append(code)
+        self.ceiling = min(self.ceiling, at)
         if self.total > at:
             self.total = at
         self.lines.insert(0, why)
+
+
+def _second_reading(score: Score, reading: float) -> None:
+    """Where the second reader and the rubric part by more than SECOND_BAND, move SECOND_SHARE of the way to the
+    reader, never over a cap the rubric applied.
+
+    On the blind development rounds, each read by a second reader fitted without it, this took the failed
+    answers that scored 3 or more from 13 to 1, and the answers within 1 point from 93% to 96%."""
+    gap = reading - score.total
+    if abs(gap) <= SECOND_BAND:
+        return
+    moved = min(score.total + SECOND_SHARE * gap, max(score.total, score.ceiling))
+    if moved != score.total:
+        score.lines.insert(0, f"A second reading, from how teachers marked answers like this one, put this answer "
+                              f"at {reading:.0%}, so the score moves from {score.total:.0%} to {moved:.0%}. The "
+                              "points below say what to keep and what to improve.")
+        score.total = moved
 
 
 def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:

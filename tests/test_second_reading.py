@@ -1,0 +1,88 @@
+"""The second reader: a mark learned from hand-marked answers, which moves the rubric's and never passes a cap."""
+
+import json
+
+import pytest
+
+from course.author import second_reader
+from course.author.source import CourseError
+from course.grade import second_reading
+from course.grade.autograde import score_payload
+from course.grade.reflection import score_reflection
+
+LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
+        {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
+GOOD = "Good morning, Mrs. Ito. I'm sorry, the traffic is slow, so I will be with you at 10:20. Does that still work?"
+KEY = {"kind": "reflection", "exercise": "punctuality-late-call", "ideas": LATE, "rubric": "late-call"}
+
+
+def read(share: float):
+    return lambda text: share
+
+
+def test_agreeing_readings_leave_the_rubric_alone():
+    plain = score_reflection(GOOD, LATE, "late-call")
+    near = score_reflection(GOOD, LATE, "late-call", second=read(plain.fraction - 0.1))
+    assert near.fraction == plain.fraction == 1.0 and near.lines == plain.lines and near.codes == []
+
+
+def test_a_reading_far_below_a_full_mark_takes_it_most_of_the_way_down():
+    result = score_reflection(GOOD, LATE, "late-call", second=read(0.2))
+    assert result.fraction == pytest.approx(1.0 + 0.7 * (0.2 - 1.0))
+    assert "A second reading" in result.lines[0] and "what to improve" in result.lines[0]
+    assert len(result.lines) > 1  # the rubric's own points stay, to say what to improve
+
+
+def test_a_reading_between_moves_most_of_the_way():
+    result = score_reflection(GOOD, LATE, "late-call", second=read(0.7))
+    assert result.fraction == pytest.approx(1.0 + 0.7 * (0.7 - 1.0))
+    assert result.codes == [] and "moves from 100% to 79%" in result.lines[0]
+
+
+def test_a_reading_never_lifts_a_score_over_a_cap():
+    rude = score_reflection(GOOD + " You should have booked an earlier slot.", LATE, "late-call")
+    lifted = score_reflection(GOOD + " You should have booked an earlier slot.", LATE, "late-call", second=read(1.0))
+    assert "conduct" in rude.codes and lifted.fraction == rude.fraction
+    sparse = score_reflection("Sorry, I am running late today and I will be there soon.", LATE, "late-call")
+    raised = score_reflection("Sorry, I am running late today and I will be there soon.", LATE, "late-call",
+                              second=read(1.0))
+    assert raised.fraction > sparse.fraction  # nothing capped it: a reader who marked it well lifts it
+
+
+def test_a_copy_or_an_answer_without_ideas_is_not_read_again():
+    copied = score_reflection(GOOD, LATE, "late-call", reference=GOOD, second=read(1.0))
+    assert copied.fraction == 0.0
+    blank = score_payload(KEY, [{"answer": ""}], [], reader={"bias": 4.0, "weights": {}, "points": 4.0})
+    assert blank.fraction == 0.0
+
+
+def test_the_reader_weighs_words_per_exercise_and_a_long_answer_earns_no_more():
+    model = {"bias": 2.0, "weights": {"w:sorry": 1.0, "mark:punctuality-late-call|w:sorry": 2.0}, "points": 4.0}
+    here = second_reading.reading(model, "sorry", "punctuality-late-call")
+    elsewhere = second_reading.reading(model, "sorry", "service-record")
+    assert here > elsewhere > 0.5
+    padded = second_reading.reading(model, "sorry " + "very " * 50, "punctuality-late-call")
+    assert padded < here
+
+
+def test_a_missing_reader_grades_by_the_rubric_and_a_broken_one_says_how_to_fix_it(tmp_path):
+    assert second_reading.load(str(tmp_path / "none.json")) is None
+    broken = tmp_path / "second-reader.json"
+    broken.write_text(json.dumps({"weights": []}), encoding="utf-8")
+    with pytest.raises(CourseError, match="second-reader.json is not a second reader.*course.author.second_reader"):
+        second_reading.load(str(broken))
+
+
+def test_the_course_reader_is_the_one_the_development_answers_build(root):
+    """It is fitted on every development answer and the model answers, and lives with the keys in source/."""
+    model = second_reading.load(str(root / second_reading.FILE))
+    assert model["trained_on"] == len(second_reader.rows())
+    assert (root / second_reading.FILE).parent == root / "source"
+
+
+def test_a_fit_learns_which_words_earned_marks():
+    rows = [("late", "sorry I am late, new time 10:20", 4.0, "r1"), ("late", "whatever, I'm late", 0.5, "r1")] * 5
+    model = second_reader.fit(rows)
+    good = second_reading.reading(model, "sorry, new time 10:20", "late")
+    bad = second_reading.reading(model, "whatever", "late")
+    assert good > 0.75 and bad < 0.4
