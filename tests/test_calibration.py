@@ -30,7 +30,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "28ed80593fdd85669badab005ecb31ecb86cbb4bfebf3942a6d0d2f3a4e665e4"
+VALIDATION_SHA256 = "7410c0b27cff6c823156f8f231c9488f25efe2d6030ab0260f9e950802c20fa9"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
@@ -52,7 +52,7 @@ def test_the_blind_set_is_large_broad_and_sealed():
 @pytest.mark.xfail(strict=True, reason="issue 18 is open: on the last sealed split scored, round 10 (2,743 answers, "
                    "scored once at 0480eec), the rubric with its second reader is within 1 point on 95%, MAE 0.40, "
                    "3% off by over a point unflagged, 20% flagged, but 1 failed answer (a serious mistake) scores 3 "
-                   "or more (bars: 85%, 0.6, 0, 5%, 25%)")
+                   "or more (bars: 85%, 0.6, 0, 5%, 25%); round 11 is sealed and not yet read")
 def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
     """Issue 18's bars, on answers written and marked by people who never saw the rubric or the key.
 
