@@ -57,6 +57,8 @@ def test_phrases_match_inflections_prefixes_gaps_and_contractions(phrase, text):
     ("Confirm yes or no so I can get on with it.", "demanding"),
     ("Until your access comes through, just log in as me.", "credentials"),
     ("I logged in as the practice admin (username: admin, password: Smile2024!) to clear the queue.", "credentials"),
+    ("Logged in (reception / Smile2024!), pushed the cable in and cleared the queue.", "credentials"),
+    ("If your badge isn't ready, just take mine from my desk drawer.", "credentials"),
     ("Could you type the Wi-Fi password and the tablet's PIN into this chat?", "password"),
     ("I saw the letter about the staff disciplinary hearing, so you may want to put it away.", "disclosing"),
     ("You're not alone: Oakfield Dental and Parker & Lowe Solicitors are down too.", "disclosing"),
@@ -92,6 +94,7 @@ def test_each_kind_is_found(text, kind):
     "Ask reception for a visitor pass, and you can borrow my charger.",
     "If you can, type it now and give me a temporary password you change tonight.",
     "I won't touch anything until you tell me where it should go.",
+    "On site 14:10 / 14:45; the printer / scanner2 settings were fine.",
     GOOD,
 ])
 def test_negated_or_courteous_text_is_not_a_breach(text):
@@ -206,3 +209,9 @@ def test_an_exercises_own_avoid_list_caps_advice_the_course_rules_out():
     record = [{"id": "avoid", **item} for item in load_rubric("service-record")["avoid"]]
     assert find_breaches("Replaced the printer cable with a new one and cleared the queue.", record)
     assert not find_breaches("The cable is worn: I recommend a new printer cable soon.", record)
+    assert find_breaches("The cable was pushed back in; no further problems are expected.", record)
+    assert find_breaches("Could you text it to my work phone instead? I'll delete it afterwards.", private)
+    assert find_breaches("I'll sort through the papers on the desk and throw out anything old.", quiet)
+    assert find_breaches("To free up room, I'll delete all your files older than a year.", plain)
+    assert find_breaches("First I'll copy your customer files onto my own hard drive to be safe.", plain)
+    assert not find_breaches("I'll copy your files to the backup drive you keep in the office.", plain)

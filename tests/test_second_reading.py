@@ -8,7 +8,7 @@ from course.author import second_reader
 from course.author.source import CourseError
 from course.grade import second_reading
 from course.grade.autograde import score_payload
-from course.grade.reflection import score_reflection
+from course.grade.reflection import SECOND_BAND, score_reflection
 
 LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
         {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
@@ -22,7 +22,7 @@ def read(share: float):
 
 def test_agreeing_readings_leave_the_rubric_alone():
     plain = score_reflection(GOOD, LATE, "late-call")
-    near = score_reflection(GOOD, LATE, "late-call", second=read(plain.fraction - 0.1))
+    near = score_reflection(GOOD, LATE, "late-call", second=read(plain.fraction - SECOND_BAND / 2))
     assert near.fraction == plain.fraction == 1.0 and near.lines == plain.lines and near.codes == []
 
 
@@ -47,6 +47,19 @@ def test_a_reading_never_lifts_a_score_over_a_cap():
     raised = score_reflection("Sorry, I am running late today and I will be there soon.", LATE, "late-call",
                               second=read(1.0))
     assert raised.fraction > sparse.fraction  # nothing capped it: a reader who marked it well lifts it
+
+
+def test_a_full_answer_set_out_as_a_list_may_be_read_past_the_list_cap_but_a_rude_one_may_not():
+    listed = "Mrs. Ito, Lee here.\n- Sorry, traffic is slow\n- New time 10:20\n- Does that still work for you?"
+    notes = score_reflection(listed, LATE, "late-call")
+    read_well = score_reflection(listed, LATE, "late-call", second=read(1.0))
+    assert "list" in notes.codes and notes.fraction < 0.5
+    assert read_well.fraction == pytest.approx(notes.fraction + 0.7 * (1.0 - notes.fraction))
+    assert "set out as a list, it still reads as a whole answer" in read_well.lines[0]
+    read_as_notes = score_reflection(listed, LATE, "late-call", second=read(0.1))
+    assert read_as_notes.fraction < notes.fraction and "set out as a list" not in read_as_notes.lines[0]
+    rude = listed + "\n- You should have booked an earlier slot."
+    assert score_reflection(rude, LATE, "late-call", second=read(1.0)).fraction <= 0.5  # a breach still binds it
 
 
 def test_a_copy_or_an_answer_without_ideas_is_not_read_again():

@@ -34,16 +34,33 @@ MIN_COUNT, L2, STEPS, RATE = 2, 1.0, 800, 0.5
 # An unprofessional sentence is rare (about 1 in 16): each counts this many times, so the model does not learn
 # to call everything professional.
 POSITIVE_WEIGHT = 2.0
+MODEL_WEIGHT = 10
 Row = tuple[str, int, str, str | None]  # (sentence, label, where it came from, its exercise's rubric id)
 
 
 def written_rows() -> list[Row]:
-    """The sentences written for the model (tone/corpus-*.yaml)."""
-    rows = []
+    """The sentences written for the model (tone/corpus-*.yaml), and the course's model answers."""
+    rows = model_answer_rows()
     for path in sorted(TONE.glob("corpus-*.yaml")):
         data = yaml.safe_load(path.read_text("utf-8"))
         rows += [(str(item["text"]), 1, "written", None) for item in data["unprofessional"]]
         rows += [(str(item["text"]), 0, "written", None) for item in data["professional"]]
+    return rows
+
+
+def model_answer_rows() -> list[Row]:
+    """Every sentence of the course's own model answers, professional by the author's word, each counted
+    MODEL_WEIGHT times: the best answer to an exercise must never read as a breach (the second reader
+    learns them as full marks the same way)."""
+    rows = []
+    for name in assignments(ROOT):
+        for path in notebooks(ROOT, name):
+            for ex in exercises(path):
+                if ex.key.get("kind") == "reflection":
+                    scope: dict = {}
+                    exec(ex.solution, scope)  # the instructor's own answer cell
+                    rubric = ex.key.get("rubric", "plain-language")
+                    rows += [(s, 0, "model", rubric) for s in sentences(str(scope[ex.variable]))] * MODEL_WEIGHT
     return rows
 
 

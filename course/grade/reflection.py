@@ -100,7 +100,7 @@ TONE_TIP = ("read it as the customer would hear it, then say it plainly and kind
             "what you control, and keep passwords and other people's business out of it")
 JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
 MIDDLING = (0.5, 0.62)
-SECOND_BAND, SECOND_SHARE = 0.125, 0.7  # half a point of 4; 70% of the way
+SECOND_BAND, SECOND_SHARE = 0.0625, 0.7  # a quarter of a point of 4; 70% of the way
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -344,11 +344,15 @@ class Score:
     codes: list[str]
     ideas: float  # share of the key ideas covered
     tone: float = 0.0  # the tone model's highest reading of any sentence
-    ceiling: float = 1.0  # the lowest cap applied: nothing after may raise the score over it
+    ceiling: float = 1.0  # the lowest binding cap applied: nothing after may raise the score over it
+    loose: float = 1.0  # the lowest cap that does not bind the second reader (the list's)
 
-    def cap(self, at: float, code: str, why: str) -> None:
+    def cap(self, at: float, code: str, why: str, binds_reader: bool = True) -> None:
         self.codes.append(code)
-        self.ceiling = min(self.ceiling, at)
+        if binds_reader:
+            self.ceiling = min(self.ceiling, at)
+        else:
+            self.loose = min(self.loose, at)
         if self.total > at:
             self.total = at
         self.lines.insert(0, why)
@@ -356,18 +360,22 @@ class Score:
 
 def _second_reading(score: Score, reading: float) -> None:
     """Where the second reader and the rubric part by more than SECOND_BAND, move SECOND_SHARE of the way to the
-    reader, never over a cap the rubric applied.
+    reader, never over a cap that binds it (every cap but the list's: teachers gave full marks to answers set
+    out as full points in a list, and the reader tells those from keyword notes by what they say).
 
     On the blind development rounds, each read by a second reader fitted without it, this took the failed
-    answers that scored 3 or more from 13 to 1, and the answers within 1 point from 93% to 96%."""
+    answers that scored 3 or more from 13 to 0, and the answers within 1 point from 93% to 96%. The band
+    went from half a point to a quarter when round 10 joined: at half a point, one failed answer the
+    rubric put at exactly 3 stayed there though the reader put it at 2.56."""
     gap = reading - score.total
     if abs(gap) <= SECOND_BAND:
         return
     moved = min(score.total + SECOND_SHARE * gap, max(score.total, score.ceiling))
     if moved != score.total:
+        past = " (set out as a list, it still reads as a whole answer)" if moved > score.loose else ""
         score.lines.insert(0, f"A second reading, from how teachers marked answers like this one, put this answer "
-                              f"at {reading:.0%}, so the score moves from {score.total:.0%} to {moved:.0%}. The "
-                              "points below say what to keep and what to improve.")
+                              f"at {reading:.0%}{past}, so the score moves from {score.total:.0%} to {moved:.0%}. "
+                              "The points below say what to keep and what to improve.")
         score.total = moved
 
 
@@ -497,7 +505,7 @@ def _cap_form(score: Score, text: str, rubric: dict) -> None:
     prose, needed = prose_share(text), rubric.get("min_prose_share", 0.6)
     # Notes that hold the ideas are worth more than a few keywords, but never half: the credit grows with
     # the ideas and the length. At full length, a person should see whether it is really notes or a
-    # well-laid-out answer.
+    # well-laid-out answer; the second reader, not bound by this cap, reads that from the words first.
     share = words / max(1, rubric["criteria"].get("length", {}).get("min_words", 1))
     full_length = share >= 1
     length = min(1.0, share)  # a short line of keywords earns little for the ideas it names
@@ -505,6 +513,7 @@ def _cap_form(score: Score, text: str, rubric: dict) -> None:
     if prose < needed and full_length and score.ideas >= 0.75:
         score.codes.append("ideas-in-a-list")
     if prose < needed:
-        score.cap(cap, "list", f"Only {prose:.0%} of your words are in full sentences; key ideas count in full only "
+        score.cap(cap, "list", binds_reader=False,
+                  why=f"Only {prose:.0%} of your words are in full sentences; key ideas count in full only "
                   f"when written as sentences to a person, so the score is capped at {cap:.0%}. To improve: write it "
                   "as you would say or send it.")
