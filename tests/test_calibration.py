@@ -30,7 +30,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "7410c0b27cff6c823156f8f231c9488f25efe2d6030ab0260f9e950802c20fa9"
+VALIDATION_SHA256 = "b6b46069f9ae6b6f022397cecd2e4b882c876ee5ad11e8918161788efa9b94ef"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
@@ -53,7 +53,8 @@ def test_the_blind_set_is_large_broad_and_sealed():
                    "scored once at 49105d6, the first written under tests/calibration/blind/BRIEFS.md), the rubric is "
                    "within 1 point on 81%, MAE 0.67, 11% off by over a point unflagged, 33% flagged, and 55 failed "
                    "answers (38 serious mistakes, 17 rude) score 3 or more (bars: 85%, 0.6, 0, 5%, 25%); round 10 "
-                   "had met four bars (95%, 0.40, 1, 3%, 20%)")
+                   "had met four bars (95%, 0.40, 1, 3%, 20%); round 12, written under the same brief, is sealed "
+                   "and not yet read")
 def test_rubric_agrees_with_blind_hand_marks_on_the_sealed_split():
     """Issue 18's bars, on answers written and marked by people who never saw the rubric or the key.
 

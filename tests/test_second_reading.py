@@ -49,8 +49,12 @@ def test_a_reading_never_lifts_a_score_over_a_cap():
     assert raised.fraction > sparse.fraction  # nothing capped it: a reader who marked it well lifts it
 
 
-def test_a_full_answer_set_out_as_a_list_may_be_read_past_the_list_cap_but_a_rude_one_may_not():
-    listed = "Mrs. Ito, Lee here.\n- Sorry, traffic is slow\n- New time 10:20\n- Does that still work for you?"
+def test_a_full_answer_set_out_as_a_list_may_be_read_past_the_list_cap_but_short_notes_or_a_rude_one_may_not():
+    short = "- Sorry\n- Late, traffic\n- New time 10:20\n- OK?"
+    assert score_reflection(short, LATE, "late-call", second=read(1.0)).fraction == \
+        score_reflection(short, LATE, "late-call").fraction  # under the length asked for: notes, whatever they say
+    listed = ("Mrs. Ito, this is Lee from the IT team.\n- Sorry, the traffic on the bypass is slow\n- New time: 10:20"
+              "\n- Does that still work for you, or shall we move it?")
     notes = score_reflection(listed, LATE, "late-call")
     read_well = score_reflection(listed, LATE, "late-call", second=read(1.0))
     assert "list" in notes.codes and notes.fraction < 0.5

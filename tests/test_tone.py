@@ -21,7 +21,7 @@ KEY = {"kind": "reflection", "ideas": LATE}
 # Written for this test, in words that are in no training sentence (checked below).
 NEW_RUDE = [
     "Maybe have a read of the manual before you ring us again.",
-    "I don't have all day, so let's get this over with.",
+    "Look, I've got a queue of real problems, so let's get this over with.",
     "Honestly, anyone could have fixed this in two minutes.",
 ]
 NEW_PLAIN = [

@@ -360,8 +360,9 @@ class Score:
 
 def _second_reading(score: Score, reading: float) -> None:
     """Where the second reader and the rubric part by more than SECOND_BAND, move SECOND_SHARE of the way to the
-    reader, never over a cap that binds it (every cap but the list's: teachers gave full marks to answers set
-    out as full points in a list, and the reader tells those from keyword notes by what they say).
+    reader, never over a cap that binds it (every cap but the list's on a full-length list holding most key
+    ideas: teachers gave full marks to answers set out as full points, and the reader tells those from
+    keyword notes by what they say).
 
     On the blind development rounds, each read by a second reader fitted without it, this took the failed
     answers that scored 3 or more from 13 to 0, and the answers within 1 point from 93% to 96%. The band
@@ -505,15 +506,17 @@ def _cap_form(score: Score, text: str, rubric: dict) -> None:
     prose, needed = prose_share(text), rubric.get("min_prose_share", 0.6)
     # Notes that hold the ideas are worth more than a few keywords, but never half: the credit grows with
     # the ideas and the length. At full length, a person should see whether it is really notes or a
-    # well-laid-out answer; the second reader, not bound by this cap, reads that from the words first.
+    # well-laid-out answer; the second reader, not bound by this cap there, reads that from the words first.
+    # A short list is notes whatever its words: the cap binds the reader too.
     share = words / max(1, rubric["criteria"].get("length", {}).get("min_words", 1))
     full_length = share >= 1
     length = min(1.0, share)  # a short line of keywords earns little for the ideas it names
     cap = round(rubric.get("list_cap", 0.15) + LIST_IDEAS_CREDIT * score.ideas * length, 2)
-    if prose < needed and full_length and score.ideas >= 0.75:
+    laid_out = full_length and score.ideas >= 0.75  # a full answer set out as points, or notes that look it
+    if prose < needed and laid_out:
         score.codes.append("ideas-in-a-list")
     if prose < needed:
-        score.cap(cap, "list", binds_reader=False,
+        score.cap(cap, "list", binds_reader=not laid_out,
                   why=f"Only {prose:.0%} of your words are in full sentences; key ideas count in full only "
                   f"when written as sentences to a person, so the score is capped at {cap:.0%}. To improve: write it "
                   "as you would say or send it.")
