@@ -152,17 +152,13 @@ def test_off_topic_answers_are_capped_at_a_quarter():
 
 
 def test_every_model_solution_scores_full_marks_with_no_conduct_breach(root):
-    from course.author.source import assignments, exercises, notebooks
+    from course.author.source import model_answers
 
-    for name in assignments(root):
-        for path in notebooks(root, name):
-            for ex in exercises(path):
-                if ex.key["kind"] == "reflection":
-                    scope: dict = {}
-                    exec(ex.solution, scope)  # the instructor's own answer cell
-                    r = score_reflection(scope[ex.variable], ex.key["ideas"], ex.key.get("rubric", "plain-language"),
-                                         topic=ex.key.get("topic"))
-                    assert r.fraction == 1.0 and not r.codes, (name, r.codes, r.lines[:1])
+    answers = model_answers(root)
+    assert len(answers) == 11  # one written exercise per notebook
+    for ex, answer in answers:
+        r = score_reflection(answer, ex.key["ideas"], ex.key.get("rubric", "plain-language"), topic=ex.key.get("topic"))
+        assert r.fraction == 1.0 and not r.codes, (ex.key["exercise"], r.codes, r.lines[:1])
 
 
 def test_a_past_promise_kept_is_not_an_over_promise():

@@ -21,29 +21,20 @@ from collections import Counter
 import numpy as np
 import yaml
 
-from course.author.source import assignments, exercises, notebooks
-from course.author.tone_model import DEVELOPMENT, ROOT, round_of
+from course.author.source import model_answers
+from course.author.tone_model import DEVELOPMENT, MODEL_WEIGHT, ROOT, round_of
 from course.grade.second_reading import FILE, features, reading
 
 OUT = ROOT / FILE
 POINTS = 4.0
 MIN_COUNT, L2, STEPS = 2, 1.0, 400
-MODEL_WEIGHT = 10
 Row = tuple[str, str, float, str]  # (exercise id, text, hand mark, calibration round)
 
 
 def model_answer_rows() -> list[Row]:
     """The course's own model answers, marked 4 by the author who wrote the key, each counted MODEL_WEIGHT times:
     one answer among hundreds would barely move the fit, and the exercise's best answer must read as full marks."""
-    out = []
-    for name in assignments(ROOT):
-        for path in notebooks(ROOT, name):
-            for ex in exercises(path):
-                if ex.key.get("kind") == "reflection":
-                    scope: dict = {}
-                    exec(ex.solution, scope)  # the instructor's own answer cell
-                    out += [(ex.key["exercise"], str(scope[ex.variable]), POINTS, "model")] * MODEL_WEIGHT
-    return out
+    return [(ex.key["exercise"], answer, POINTS, "model") for ex, answer in model_answers(ROOT)] * MODEL_WEIGHT
 
 
 def rows() -> list[Row]:

@@ -113,3 +113,16 @@ def exercises(nb_path: Path) -> list[Exercise]:
             grade_id, code = answers[used[-1]]
             found.append(Exercise(grade_id, used[-1], code, key, meta["grade_id"]))
     return found
+
+
+def model_answers(root: Path) -> list[tuple[Exercise, str]]:
+    """Each written exercise of the course with the instructor's own answer to it (its answer cell, run)."""
+    found = []
+    for name in assignments(root):
+        for path in notebooks(root, name):
+            for ex in exercises(path):
+                if ex.key.get("kind") == "reflection":
+                    scope: dict = {}
+                    exec(ex.solution, scope)  # the instructor's own answer cell
+                    found.append((ex, str(scope[ex.variable])))
+    return found

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from course.author.source import assignments, exercises, notebooks
+from course.author.source import assignments, exercises, model_answers, notebooks
 from course.grade.tone import features, probability
 from course.grade.wording import sentences
 
@@ -52,16 +52,8 @@ def model_answer_rows() -> list[Row]:
     """Every sentence of the course's own model answers, professional by the author's word, each counted
     MODEL_WEIGHT times: the best answer to an exercise must never read as a breach (the second reader
     learns them as full marks the same way)."""
-    rows = []
-    for name in assignments(ROOT):
-        for path in notebooks(ROOT, name):
-            for ex in exercises(path):
-                if ex.key.get("kind") == "reflection":
-                    scope: dict = {}
-                    exec(ex.solution, scope)  # the instructor's own answer cell
-                    rubric = ex.key.get("rubric", "plain-language")
-                    rows += [(s, 0, "model", rubric) for s in sentences(str(scope[ex.variable]))] * MODEL_WEIGHT
-    return rows
+    return [(s, 0, "model", ex.key.get("rubric", "plain-language"))
+            for ex, answer in model_answers(ROOT) for s in sentences(answer)] * MODEL_WEIGHT
 
 
 def round_of(name: str) -> str:
