@@ -186,7 +186,10 @@ def test_review_flags_come_from_reason_codes_where_the_signals_disagree():
     assert "ideas-in-a-list" in notes.codes and "read as a list" in why  # all there, but as notes: a person decides
     elsewhere, why = graded("Hello Ms. Rahman, I'm sorry, the screen for your laptop is the wrong size, so it won't be "
                             "ready at 3:00. I'd plan on 1:00 tomorrow. Can I lend you a laptop meanwhile?")
-    assert "off-topic" in elsewhere.codes and elsewhere.points(4) <= 1 and why == "the answer was read as off-topic"
+    assert "off-topic" in elsewhere.codes and elsewhere.points(4) <= 1 and "read as off-topic, yet it holds" in why
+    printer, why = graded("Hello Ms. Rahman, your printer is mended and ready to collect from our front desk whenever "
+                          "suits you. It needed a new roller and a clean. Thanks for your patience with us this week.")
+    assert "off-topic" in printer.codes and printer.points(4) <= 1 and why is None  # plainly another job: no look
     good, why = graded("Hello Mrs. Ito, it's Sam from the repair shop. I'm sorry, there's been an accident and the "
                        "traffic is slow, so I'll be with you at about 10:20. Does that still work for you?")
     assert good.codes == [] and why is None and good.points(4) >= 3.5

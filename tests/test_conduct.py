@@ -211,3 +211,23 @@ def test_an_exercises_own_avoid_list_caps_advice_the_course_rules_out():
     assert find_breaches("To free up room, I'll delete all your files older than a year.", plain)
     assert find_breaches("First I'll copy your customer files onto my own hard drive to be safe.", plain)
     assert not find_breaches("I'll copy your files to the backup drive you keep in the office.", plain)
+
+
+def test_fair_questions_kept_promises_and_safety_advice_are_not_breaches():
+    """Round 11's blind markers gave full marks to each of these; the rules had capped them at half."""
+    from course.grade.reflection import load_rubric
+
+    assert not find_breaches("What did you do just before it stopped?")
+    assert [b.kind for b in find_breaches("What did you do to it this time?")] == ["blaming"]
+    assert not find_breaches("Hello Ms. Duarte, it's Jo, following up on Wednesday as I said I would.")
+    assert [b.kind for b in find_breaches("As I already said, the quote comes on Friday.")] == ["lecturing"]
+    attire = [{"id": "avoid", **item} for item in load_rubric("attire-advice")["avoid"]]
+    assert not find_breaches("Keep your badge on show, and take off a lanyard or tie before leaning over a shredder.",
+                             attire)
+    assert find_breaches("At the charity you can take off your badge; nobody checks.", attire)
+    safe = "I'll only clear out leftovers the computer no longer needs; your files are safe and nothing will be lost."
+    assert "over-promising" in [b.kind for b in find_breaches(safe)]  # a promise nobody can keep, in general
+    plain = load_rubric("plain-language")  # but here the technician chooses what goes
+    assert not find_breaches(safe, skip=plain.get("conduct_skip"), allow=plain["conduct_allow"])
+    course_phrases = {str(p) for kind in conduct_rules()["kinds"] for p in kind.get("phrases") or []}
+    assert set(plain["conduct_allow"]) <= course_phrases  # an allowed phrase the rules do not hold would do nothing

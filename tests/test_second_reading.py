@@ -8,7 +8,7 @@ from course.author import second_reader
 from course.author.source import CourseError
 from course.grade import second_reading
 from course.grade.autograde import score_payload
-from course.grade.reflection import SECOND_BAND, score_reflection
+from course.grade.reflection import SECOND_BAND, SECOND_SHARE, score_reflection
 
 LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
         {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
@@ -28,15 +28,15 @@ def test_agreeing_readings_leave_the_rubric_alone():
 
 def test_a_reading_far_below_a_full_mark_takes_it_most_of_the_way_down():
     result = score_reflection(GOOD, LATE, "late-call", second=read(0.2))
-    assert result.fraction == pytest.approx(1.0 + 0.7 * (0.2 - 1.0))
+    assert result.fraction == pytest.approx(1.0 + SECOND_SHARE * (0.2 - 1.0))
     assert "A second reading" in result.lines[0] and "what to improve" in result.lines[0]
     assert len(result.lines) > 1  # the rubric's own points stay, to say what to improve
 
 
 def test_a_reading_between_moves_most_of_the_way():
     result = score_reflection(GOOD, LATE, "late-call", second=read(0.7))
-    assert result.fraction == pytest.approx(1.0 + 0.7 * (0.7 - 1.0))
-    assert result.codes == [] and "moves from 100% to 79%" in result.lines[0]
+    assert result.fraction == pytest.approx(1.0 + SECOND_SHARE * (0.7 - 1.0))
+    assert result.codes == [] and f"moves from 100% to {1.0 + SECOND_SHARE * (0.7 - 1.0):.0%}" in result.lines[0]
 
 
 def test_a_reading_never_lifts_a_score_over_a_cap():
@@ -58,7 +58,7 @@ def test_a_full_answer_set_out_as_a_list_may_be_read_past_the_list_cap_but_short
     notes = score_reflection(listed, LATE, "late-call")
     read_well = score_reflection(listed, LATE, "late-call", second=read(1.0))
     assert "list" in notes.codes and notes.fraction < 0.5
-    assert read_well.fraction == pytest.approx(notes.fraction + 0.7 * (1.0 - notes.fraction))
+    assert read_well.fraction == pytest.approx(notes.fraction + SECOND_SHARE * (1.0 - notes.fraction))
     assert "set out as a list, it still reads as a whole answer" in read_well.lines[0]
     read_as_notes = score_reflection(listed, LATE, "late-call", second=read(0.1))
     assert read_as_notes.fraction < notes.fraction and "set out as a list" not in read_as_notes.lines[0]
@@ -103,3 +103,17 @@ def test_a_fit_learns_which_words_earned_marks():
     good = second_reading.reading(model, "sorry, new time 10:20", "late")
     bad = second_reading.reading(model, "whatever", "late")
     assert good > 0.75 and bad < 0.4
+
+
+def test_the_reader_sees_letter_runs_and_length_so_a_misspelt_word_or_a_short_answer_reads_as_itself():
+    right = second_reading.features("I will recieve it", "x") & second_reading.features("I will receive it", "x")
+    assert {"c:<rec", "mark:x|c:<rec"} <= right and "w:receive" not in right  # the runs carry over, the word does not
+    bands = [next(f for f in second_reading.features("word " * n, "x") if f.startswith("len:")) for n in (5, 60, 200)]
+    assert bands == ["len:0", "len:2", "len:4"]
+
+
+def test_answers_marked_under_the_kept_brief_count_more_in_the_fit():
+    kept = sorted(second_reader.KEPT_BRIEF)[0]
+    rows = [("late", "sorry, new time 10:20", 4.0, "r1"), ("late", "sorry, new time 10:20", 2.0, kept)] * 5
+    model = second_reader.fit(rows)
+    assert second_reading.reading(model, "sorry, new time 10:20", "late") * 4 < 2.75  # 3 unweighted

@@ -45,7 +45,7 @@ REVIEW = "Flagged for a grader to look at:"
 REVIEW_CODES = {
     "error": "the check raised an error, so no answer was scored",
     "copied-borderline": "over half the text repeats the exercise, but only just: fair quoting or a copy?",
-    "off-topic": "the answer was read as off-topic",
+    "off-topic-with-ideas": "the answer was read as off-topic, yet it holds half the key ideas or more",
     "several-answers": "more than one answer was recorded",
     # "ideas-with-breach": "most key ideas are there, but a conduct breach capped the score",
     "long-on-topic-few-ideas": "a full, on-topic answer matched few key ideas: it may say them in other words",

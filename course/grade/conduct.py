@@ -64,9 +64,12 @@ def _negated(toks: list[str], where: list[int], start: int) -> bool:
     return any(t in NEGATIONS and where[i] == clause for i, t in enumerate(toks[:start]) if i >= start - NEGATION_REACH)
 
 
-def _first_hit(text: str, toks: list[str], where: list[int], kind: dict) -> tuple[str, int] | None:
-    """The first words that show `kind`, and the token they start at."""
+def _first_hit(text: str, toks: list[str], where: list[int], kind: dict,
+               allow: frozenset[str] = frozenset()) -> tuple[str, int] | None:
+    """The first words that show `kind`, and the token they start at; phrases in `allow` do not count here."""
     for p in kind.get("phrases") or []:
+        if str(p) in allow:
+            continue
         for start, end in phrase(str(p)).spans(toks):
             if not _negated(toks, where, start):
                 return " ".join(toks[start:end]), start
@@ -78,12 +81,15 @@ def _first_hit(text: str, toks: list[str], where: list[int], kind: dict) -> tupl
     return None
 
 
-def find_breaches(text: str, extra: list[dict] | None = None, skip: list[str] | None = None) -> list[Breach]:
-    """Every conduct kind the text shows: course-wide ones except `skip`, then the exercise's own `extra`."""
+def find_breaches(text: str, extra: list[dict] | None = None, skip: list[str] | None = None,
+                  allow: list[str] | None = None) -> list[Breach]:
+    """Every conduct kind the text shows: course-wide ones except `skip`, then the exercise's own `extra`.
+    Course-wide phrases in `allow` are fair in this exercise ("your files are safe" where the technician
+    chooses what is deleted)."""
     toks, where = tokens(text), clauses(text)
     found = []
     for kind in [*(k for k in conduct_rules()["kinds"] if k["id"] not in (skip or [])), *(extra or [])]:
-        hit = _first_hit(text, toks, where, kind)
+        hit = _first_hit(text, toks, where, kind, frozenset(allow or ()))
         if hit:
             words, start = hit
             found.append(Breach(kind.get("id", "avoid"), kind["label"], words, kind.get("tip", ""),

@@ -100,7 +100,11 @@ TONE_TIP = ("read it as the customer would hear it, then say it plainly and kind
             "what you control, and keep passwords and other people's business out of it")
 JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
 MIDDLING = (0.5, 0.62)
-SECOND_BAND, SECOND_SHARE = 0.0625, 0.7  # a quarter of a point of 4; 70% of the way
+# An answer read as about another situation is flagged only when it still holds this share of the key ideas. On the
+# blind development rounds, 5 of the 651 read as off-topic with fewer were off by more than a point: each such
+# flag cost a grader a look for nothing.
+OFF_TOPIC_WITH_IDEAS = 0.5
+SECOND_BAND, SECOND_SHARE = 0.0625, 0.85  # a quarter of a point of 4; 85% of the way
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -330,6 +334,8 @@ def _disagreements(score: Score, text: str, rubric: dict) -> None:
         score.codes.append("long-on-topic-few-ideas")
     if plain and 0 < score.ideas < 1 and MIDDLING[0] <= score.total <= MIDDLING[1]:
         score.codes.append("middling")  # some ideas, not all: the band where hand and rubric part most
+    if "off-topic" in score.codes and score.ideas >= OFF_TOPIC_WITH_IDEAS:
+        score.codes.append("off-topic-with-ideas")  # another situation's words, yet much of this key: a person decides
     breaches = [c for c in score.codes if c.startswith("conduct:")]
     if len(breaches) == 1 and score.ideas >= 0.75:  # one slip in an answer that is otherwise all there
         score.codes.append("ideas-with-breach")
@@ -367,7 +373,9 @@ def _second_reading(score: Score, reading: float) -> None:
     On the blind development rounds, each read by a second reader fitted without it, this took the failed
     answers that scored 3 or more from 13 to 0, and the answers within 1 point from 93% to 96%. The band
     went from half a point to a quarter when round 10 joined: at half a point, one failed answer the
-    rubric put at exactly 3 stayed there though the reader put it at 2.56."""
+    rubric put at exactly 3 stayed there though the reader put it at 2.56. The share went from 70% to 85% when
+    round 11 joined (leave-one-round-out, failed answers scoring 3 or more in round 11: 56 to 31, and no
+    worse on rounds 0-10)."""
     gap = reading - score.total
     if abs(gap) <= SECOND_BAND:
         return
@@ -392,7 +400,7 @@ def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:
 def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = None, rubric_id: str = "") -> None:
     rules = conduct_rules()
     extra = [{"id": "avoid", "tip": "leave it out", **item} for item in rubric.get("avoid") or []]
-    breaches = find_breaches(text, extra, skip=rubric.get("conduct_skip"))
+    breaches = find_breaches(text, extra, skip=rubric.get("conduct_skip"), allow=rubric.get("conduct_allow"))
     breaches += named_others(text, topic)
     breaches += tone_breaches(text, breaches, score, rules["tone"], rubric_id)
     technical = [t for kind in ("acronyms", "jargon") for t in find_terms(text, jargon_terms()[kind])]
