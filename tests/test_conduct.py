@@ -1,9 +1,11 @@
 """Professional conduct in written answers: matched by lemma, negation respected, capped and explained."""
 
 import re
+from importlib import resources
 
 import pytest
 
+from course import yaml_text
 from course.grade.conduct import conduct_rules, find_breaches
 from course.grade.reflection import score_reflection
 from course.grade.wording import find_phrases, tokens
@@ -24,6 +26,13 @@ def test_conduct_rules_are_well_formed():
         assert kind.get("phrases") or kind.get("patterns")
         for pattern in kind.get("patterns") or []:
             re.compile(pattern)
+    # An exercise's skipped kind or allowed phrase that the course rules do not hold would silently do nothing.
+    phrases = {str(p) for kind in rules["kinds"] for p in kind.get("phrases") or []}
+    for path in sorted(resources.files("course").joinpath("rubrics").iterdir()):
+        if path.name.endswith(".yaml") and path.name != "conduct.yaml":
+            rubric = yaml_text.load(path.read_text("utf-8")) or {}
+            assert set(rubric.get("conduct_skip") or []) <= set(ids), path.name
+            assert set(rubric.get("conduct_allow") or []) <= phrases, path.name
 
 
 @pytest.mark.parametrize("phrase, text", [
@@ -229,5 +238,3 @@ def test_fair_questions_kept_promises_and_safety_advice_are_not_breaches():
     assert "over-promising" in [b.kind for b in find_breaches(safe)]  # a promise nobody can keep, in general
     plain = load_rubric("plain-language")  # but here the technician chooses what goes
     assert not find_breaches(safe, skip=plain.get("conduct_skip"), allow=plain["conduct_allow"])
-    course_phrases = {str(p) for kind in conduct_rules()["kinds"] for p in kind.get("phrases") or []}
-    assert set(plain["conduct_allow"]) <= course_phrases  # an allowed phrase the rules do not hold would do nothing

@@ -2,12 +2,13 @@
 
     python -m course.author.second_reader [--check]
 
-It learns each development answer's hand mark (0-4) from its words and word pairs, once for all
-exercises and once for the answer's own (course/grade/second_reading.py), by ridge regression with
-conjugate gradients in numpy: seconds, deterministic, no library at grading time. It reads the
-development split only, never the sealed validation split. Its weights say which words earned marks
-in each exercise, a soft answer key, so it is written to source/second-reader.json, which only
-instructors have: `generate_assignment` copies assignment folders, never a file beside them.
+It learns each development answer's hand mark (0-4) from its words, word pairs, letter runs and
+length band, once for all exercises and once for the answer's own (course/grade/second_reading.py),
+by ridge regression with conjugate gradients in numpy: about a minute, deterministic, no library at
+grading time. It reads the development split only, never the sealed validation split. Its weights
+say which words earned marks in each exercise, a soft answer key, so it is written to
+source/second-reader.json, which only instructors have: `generate_assignment` copies assignment
+folders, never a file beside them.
 `--check` fits on all but one calibration round and scores that round: how it reads words it has
 not seen.
 """

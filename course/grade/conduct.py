@@ -86,10 +86,10 @@ def find_breaches(text: str, extra: list[dict] | None = None, skip: list[str] | 
     """Every conduct kind the text shows: course-wide ones except `skip`, then the exercise's own `extra`.
     Course-wide phrases in `allow` are fair in this exercise ("your files are safe" where the technician
     chooses what is deleted)."""
-    toks, where = tokens(text), clauses(text)
+    toks, where, allowed = tokens(text), clauses(text), frozenset(allow or ())
     found = []
     for kind in [*(k for k in conduct_rules()["kinds"] if k["id"] not in (skip or [])), *(extra or [])]:
-        hit = _first_hit(text, toks, where, kind, frozenset(allow or ()))
+        hit = _first_hit(text, toks, where, kind, allowed)
         if hit:
             words, start = hit
             found.append(Breach(kind.get("id", "avoid"), kind["label"], words, kind.get("tip", ""),
