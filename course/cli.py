@@ -142,15 +142,18 @@ def cmd_grade(args: argparse.Namespace) -> int:
             if problem:
                 console.print(Text(for_terminal(f"collect {name}: {problem}; grading what is already collected"),
                                    style="yellow"))
+    # Redrawn on each graded submission, not by a refresh thread: workers start by fork only when
+    # this process has no other thread (batch.start_method), which is the quick way.
     with Progress(TextColumn("grading {task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=False) as progress:
+                  TimeElapsedColumn(), console=console, transient=False, auto_refresh=False) as progress:
         task = progress.add_task(for_terminal(", ".join(args.assignment)), total=None)
+        progress.refresh()
 
         def done(outcome: batch.Outcome, finished: int, total: int) -> None:
-            progress.update(task, completed=finished, total=total)
+            progress.update(task, completed=finished, total=total, refresh=True)
 
         summaries = batch.grade_many(root, {name: None for name in args.assignment}, jobs=args.jobs,
-                                     db_url=url, on_done=done, sandbox=sandbox)
+                                     db_url=url, on_done=done, sandbox=sandbox, limit=args.submission_timeout)
     for summary in summaries.values():
         _print_summary(root, summary, args.jobs)
     if not args.no_export:
@@ -261,6 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     review = sub.add_parser("review", help="list autograded cells a grader should look at, and why")
     review.add_argument("assignment")
     review.set_defaults(func=cmd_review)
+    from course.grade.batch import SUBMISSION_LIMIT
+
     grade = sub.add_parser("grade", help="collect, autograde in parallel, feedback and export, with a summary")
     grade.add_argument("assignment", nargs="+", help="one or more assignments (graded in one pool of workers)")
     grade.add_argument("--jobs", type=int, default=max(1, min(4, os.cpu_count() or 1)),
@@ -269,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
                        "(default: $NBGRADER_DB_URL, else the course's config, else SQLite gradebook.db)")
     grade.add_argument("--no-collect", action="store_true", help="grade only what is already in submitted/")
     grade.add_argument("--no-export", action="store_true", help="skip writing grades.csv")
+    grade.add_argument("--submission-timeout", type=float, default=SUBMISSION_LIMIT, metavar="SECONDS",
+                       help="stop grading a submission after this long and try it once more alone; twice: "
+                            "reported, not graded (default: %(default).0f)")
     grade.add_argument("--sandbox", choices=["auto", "require", "off"], default=None,
                        help="run student code in the bubblewrap sandbox: auto (when the host can; the default, "
                             "or c.Sandbox.mode), require (refuse to grade without it) or off")

@@ -166,3 +166,91 @@ def test_an_unknown_assignment_names_the_problem(demo_run, capsys):
     instructor, _csv = demo_run
     code = main(["--course-dir", str(instructor), "grade", "99-nope", "--no-collect"])
     assert code == 1 and "source/99-nope has no notebooks" in capsys.readouterr().err
+
+
+_SET_IN_THIS_PROCESS: list[bool] = []  # a forked worker has what was put here; a spawned one starts empty
+
+
+def _hang_or_finish(assignment: str, student: str, feedback: bool) -> batch.Outcome:
+    """A stand-in for grading one submission: "stuck" starts a child and waits for ever, as a hung grade."""
+    import subprocess
+    import time
+
+    if student == "stuck":
+        child = subprocess.Popen(["sleep", "600"])
+        with open(assignment, "w") as fh:  # `assignment` is where to say the child's pid
+            fh.write(str(child.pid))
+        time.sleep(600)
+    return batch.Outcome(student, True, 0.0, "forked" if _SET_IN_THIS_PROCESS else "spawned")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_hung_submission_is_stopped_with_what_it_started_and_named(demo_run, tmp_path):
+    import time
+    from collections import deque
+
+    instructor, _csv = demo_run
+    said = str(tmp_path / "child.pid")
+    recorded: list[tuple[str, batch.Outcome]] = []
+    start = time.monotonic()
+    suspects = batch._run_pool(deque([(said, "stuck"), (said, "quick")]), 2, batch.Workers(instructor),
+                               lambda a, o: recorded.append((a, o)), limit=8, task=_hang_or_finish)
+    assert time.monotonic() - start < 60
+    assert suspects == [(said, "stuck", True)]  # named as the one that hung
+    assert [o.student for _a, o in recorded] == ["quick"]  # the other one was graded as usual
+    child = int(open(said).read())
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(child)  # what the hung grade started was killed with its worker
+
+
+def test_a_hung_submission_twice_is_reported_and_the_batch_ends(demo_run, tmp_path, monkeypatch):
+    """Through grade_many: stopped once, tried alone, stopped again, reported with the limit."""
+    from collections import deque
+
+    instructor, _csv = demo_run
+    calls = []
+
+    def fake_pool(queue: deque, jobs, workers, record, limit, task=None):
+        calls.append((list(queue), jobs))
+        pairs = list(queue)
+        queue.clear()
+        return [(a, s, True) for a, s in pairs if s == "ada"] + [
+            (a, s, False) for a, s in pairs if s == "ben" and jobs > 1]
+
+    monkeypatch.setattr(batch, "_run_pool", fake_pool)
+    summary = batch.grade(instructor, ASSIGNMENT, jobs=2, students=["ada", "ben"], limit=30)
+    assert calls[0][1] == 2 and [jobs for _q, jobs in calls[1:]] == [1, 1]  # each suspect alone
+    failed = {o.student: o.error for o in summary.failed}
+    assert set(failed) == {"ada"}  # ben died only beside ada: fine when alone
+    assert failed["ada"].startswith("grading it was still running after 30 s, twice")
+
+
+def test_workers_start_clean_while_another_thread_runs(demo_run):
+    """A forked worker would inherit the locks a running thread holds (a progress bar writing to the
+    terminal), held for ever; with another thread alive, workers are spawned instead."""
+    import threading
+    from collections import deque
+
+    instructor, _csv = demo_run
+    _SET_IN_THIS_PROCESS.append(True)
+    stop = threading.Event()
+    writer = threading.Thread(target=stop.wait)
+    writer.start()
+    try:
+        assert batch.start_method() == "spawn"
+        recorded = []
+        batch._run_pool(deque([("x", "quick")]), 1, batch.Workers(instructor), lambda a, o: recorded.append(o),
+                        task=_hang_or_finish)
+        assert [o.error for o in recorded] == ["spawned"]
+    finally:
+        stop.set()
+        writer.join()

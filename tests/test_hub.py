@@ -218,7 +218,9 @@ def graded(hub):
     assert collected["success"], collected
     # `course grade` typed into a terminal of the instructor's server, as the README tells them.
     started = time.monotonic()
-    code, output = _in_terminal(hub, teacher, f"cd {hub['course_root']} && course grade {ASSIGNMENT} --jobs 2")
+    # A hang anywhere in grading is stopped at 240 s and that submission graded again alone (batch.py).
+    code, output = _in_terminal(hub, teacher, f"cd {hub['course_root']} && course grade {ASSIGNMENT} --jobs 2 "
+                                "--submission-timeout 240", timeout=900)
     timings["course grade"] = time.monotonic() - started
     assert code == 0, output
     assert (hub["course_root"] / "gradebook.db").is_file()

@@ -5,6 +5,8 @@ nbgrader's own API, so a submission costs little more than its kernel run. A sub
 fails is recorded with its reason; it never stops the batch. Student code runs in kernels that
 are children of a worker, so it can kill that worker: the pool is then rebuilt, and the
 submissions that were in flight are graded again one at a time, which names the one that did it.
+A submission still grading after `limit` seconds (something hung where no cell timeout reaches)
+is treated the same way: its workers are killed, and it is tried once more alone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -22,6 +26,9 @@ from pathlib import Path
 
 SQLITE_BUSY_TIMEOUT = 120  # seconds a writer waits for another worker's write to finish
 RETRIES = 2  # extra attempts for a submission that hit a locked database
+# Seconds one submission may take: far over the worst honest case (a notebook's cells each stopped
+# at the cell timeout, the kernel restarted three times), so only a hang reaches it.
+SUBMISSION_LIMIT = 900
 
 
 @dataclass
@@ -193,31 +200,61 @@ def _grade_one(assignment: str, student: str, feedback: bool = True) -> Outcome:
 
 KILLED_WORKER = ("grading it stopped the grading worker process twice (its code kills the process that runs "
                  "it); it has no grade: look at it by hand")
+HUNG = ("grading it was still running after {limit:.0f} s, twice (something hung where no cell timeout reaches); "
+        "it has no grade: look at it by hand, or grade it alone with a longer --submission-timeout")
 
 
-def _run_pool(queue: deque, jobs: int, workers: Workers,
-              record: Callable[[str, Outcome], None]) -> list[tuple[str, str]]:
-    """Grade from `queue` with at most `jobs` in flight; on a dead worker, return the ones in flight.
+def start_method() -> str:
+    """fork when this process runs one thread; spawn when it runs more.
+
+    A forked worker inherits the parent's imports (cheap to start), and also every lock another
+    thread held at that instant (a progress bar's writer, a notebook kernel's I/O threads), held
+    for ever: it can hang on its first write. spawn starts clean, for a few seconds more.
+    """
+    return "fork" if threading.active_count() == 1 else "spawn"
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """Kill every worker and what it started; the pool then reports itself broken."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # its own group (setsid in _start_worker): with its kernels
+        except (ProcessLookupError, PermissionError):
+            process.kill()  # not yet its own group leader
+
+
+def _run_pool(queue: deque, jobs: int, workers: Workers, record: Callable[[str, Outcome], None],
+              limit: float = SUBMISSION_LIMIT,
+              task: Callable[..., Outcome] = _grade_one) -> list[tuple[str, str, bool]]:
+    """Grade from `queue` with at most `jobs` in flight; on a dead or hung worker, return the ones in flight.
 
     Keeping no more in flight than there are workers means that, when one dies, every submission
-    that could have killed it is known; the rest stay in the queue for a fresh pool.
+    that could have killed it is known; the rest stay in the queue for a fresh pool. Each returned
+    (assignment, student, hung) says whether that one had passed `limit` seconds.
     """
-    # fork: the workers inherit the parent's imports instead of paying for them again
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context(start_method())
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
                              initargs=(workers,)) as pool:
-        running: dict = {}
+        running: dict = {}  # future -> (assignment, student, when it started)
+        overdue: set = set()
         while queue or running:
             while queue and len(running) < max(1, jobs):
                 assignment, student = queue.popleft()
-                running[pool.submit(_grade_one, assignment, student, workers.feedback)] = (assignment, student)
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+                future = pool.submit(task, assignment, student, workers.feedback)
+                running[future] = (assignment, student, time.monotonic())
+            first = min(started for _a, _s, started in running.values())
+            done, _ = wait(running, timeout=max(0.1, first + limit - time.monotonic()), return_when=FIRST_COMPLETED)
+            if not done:
+                overdue = {(a, s) for a, s, started in running.values() if time.monotonic() - started >= limit}
+                if overdue:
+                    _kill_workers(pool)
+                continue
             for future in done:
-                assignment, student = running.pop(future)
+                assignment, student, _started = running.pop(future)
                 try:
                     record(assignment, future.result())
                 except BrokenProcessPool:
-                    return [(assignment, student)] + list(running.values())
+                    return [(a, s, (a, s) in overdue) for a, s, _t in [(assignment, student, 0), *running.values()]]
                 except Exception as exc:  # an error nbgrader raised instead of reporting
                     record(assignment, Outcome(student, False, 0.0, f"grading raised {exc!r}"[:300]))
     return []
@@ -232,19 +269,20 @@ def submitted_students(root: Path, assignment: str) -> list[str]:
 
 def grade(root: Path, assignment: str, jobs: int = 2, students: Iterable[str] | None = None,
           db_url: str | None = None, on_done: Callable[[Outcome, int, int], None] | None = None,
-          feedback: bool = True, sandbox: str | None = None) -> Summary:
+          feedback: bool = True, sandbox: str | None = None, limit: float = SUBMISSION_LIMIT) -> Summary:
     """Autograde and write feedback for every submission of an assignment, `jobs` at a time."""
     todo = {assignment: list(students) if students is not None else None}
-    return grade_many(root, todo, jobs, db_url, on_done, feedback, sandbox)[assignment]
+    return grade_many(root, todo, jobs, db_url, on_done, feedback, sandbox, limit)[assignment]
 
 
 def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_url: str | None = None,
                on_done: Callable[[Outcome, int, int], None] | None = None,
-               feedback: bool = True, sandbox: str | None = None) -> dict[str, Summary]:
+               feedback: bool = True, sandbox: str | None = None,
+               limit: float = SUBMISSION_LIMIT) -> dict[str, Summary]:
     """Grade several assignments in one pool, so a slow submission of one overlaps work on another.
 
     `todo` maps each assignment to its students (None: everyone in submitted/); `sandbox` is a
-    c.Sandbox.mode for the workers (None: the course's setting).
+    c.Sandbox.mode for the workers (None: the course's setting); `limit` is SUBMISSION_LIMIT.
     """
     from course.author.source import CourseError, notebooks
     from course.grade.intake import prepare
@@ -281,10 +319,10 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
     workers = Workers(root, db_url, sandbox, feedback)
     queue = deque(pairs)
     while queue:
-        suspects = _run_pool(queue, jobs, workers, record)
-        for assignment, student in suspects:  # one at a time: a second death names the culprit
-            if _run_pool(deque([(assignment, student)]), 1, workers, record):
-                record(assignment, Outcome(student, False, 0.0, KILLED_WORKER))
+        suspects = _run_pool(queue, jobs, workers, record, limit)
+        for assignment, student, _hung in suspects:  # one at a time: a second death names the culprit
+            for _a, _s, hung in _run_pool(deque([(assignment, student)]), 1, workers, record, limit):
+                record(assignment, Outcome(student, False, 0.0, HUNG.format(limit=limit) if hung else KILLED_WORKER))
     for assignment, summary in summaries.items():
         summary.outcomes.sort(key=lambda o: o.student)
         summary.review = len(flags(root, assignment))
