@@ -7,8 +7,8 @@ import pytest
 from course.author import second_reader
 from course.author.source import CourseError
 from course.grade import second_reading
-from course.grade.autograde import score_payload
-from course.grade.reflection import SECOND_BAND, SECOND_SHARE, score_reflection
+from course.grade.autograde import review_reason, score_payload
+from course.grade.reflection import READER_DISAGREES, SECOND_BAND, SECOND_SHARE, score_reflection
 
 LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
         {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
@@ -37,6 +37,17 @@ def test_a_reading_between_moves_most_of_the_way():
     result = score_reflection(GOOD, LATE, "late-call", second=read(0.7))
     assert result.fraction == pytest.approx(1.0 + SECOND_SHARE * (0.7 - 1.0))
     assert result.codes == [] and f"moves from 100% to {1.0 + SECOND_SHARE * (0.7 - 1.0):.0%}" in result.lines[0]
+
+
+def test_a_person_looks_where_the_reader_and_the_rubric_part_by_a_point_and_a_half():
+    far = score_reflection(GOOD, LATE, "late-call", second=read(1.0 - READER_DISAGREES))
+    near = score_reflection(GOOD, LATE, "late-call", second=read(1.0 - READER_DISAGREES + 0.05))
+    assert "reader-disagrees" in far.codes and "second reader" in review_reason(KEY, far, [])
+    assert "reader-disagrees" not in near.codes and review_reason(KEY, near, []) is None
+    rude = GOOD + " You should have booked an earlier slot, frankly."
+    held = score_reflection(rude, LATE, "late-call", second=read(1.0))  # the cap holds; a person still looks
+    assert held.fraction == score_reflection(rude, LATE, "late-call").fraction <= 1.0 - READER_DISAGREES
+    assert "reader-disagrees" in held.codes
 
 
 def test_a_reading_never_lifts_a_score_over_a_cap():

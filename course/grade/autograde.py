@@ -49,7 +49,7 @@ REVIEW_CODES = {
     "several-answers": "more than one answer was recorded",
     # "ideas-with-breach": "most key ideas are there, but a conduct breach capped the score",
     "long-on-topic-few-ideas": "a full, on-topic answer matched few key ideas: it may say them in other words",
-    "middling": "some key ideas but not all, a middling score: where a person's judgement matters most",
+    "reader-disagrees": "the rubric and the second reader part by 1.5 points or more: a person's judgement decides",
     "ideas-in-a-list": "the key ideas are there but read as a list: notes, or a well-laid-out answer?",
     "tone-unsure": "a sentence may be unprofessional in tone, but the rubric is not sure: read it",
 }

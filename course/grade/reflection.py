@@ -99,12 +99,15 @@ COPIED_MARGIN = 0.15
 TONE_TIP = ("read it as the customer would hear it, then say it plainly and kindly, or leave it out; promise only "
             "what you control, and keep passwords and other people's business out of it")
 JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
-MIDDLING = (0.5, 0.62)
 # An answer read as about another situation is flagged only when it still holds this share of the key ideas. On the
 # blind development rounds, 5 of the 651 read as off-topic with fewer were off by more than a point: each such
 # flag cost a grader a look for nothing.
 OFF_TOPIC_WITH_IDEAS = 0.5
 SECOND_BAND, SECOND_SHARE = 0.0625, 0.85  # a quarter of a point of 4; 85% of the way
+# Where the rubric and the second reader part by this much (1.5 points of 4), a person looks. It replaced a flag on
+# every middling score: on round 12 graded by models fitted without it, flagged 25.0% -> 23.4% and off by over a
+# point unflagged 8.1% -> 7.4%, and fewer of both on rounds 0-11 (each left out of the fit in turn).
+READER_DISAGREES = 0.375
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -332,8 +335,6 @@ def _disagreements(score: Score, text: str, rubric: dict) -> None:
     plain = not any(c.startswith(("conduct", "off-topic", "list", "copied")) for c in score.codes)
     if plain and full_length and score.ideas <= FEW_IDEAS and prose_share(text) >= rubric.get("min_prose_share", 0.6):
         score.codes.append("long-on-topic-few-ideas")
-    if plain and 0 < score.ideas < 1 and MIDDLING[0] <= score.total <= MIDDLING[1]:
-        score.codes.append("middling")  # some ideas, not all: the band where hand and rubric part most
     if "off-topic" in score.codes and score.ideas >= OFF_TOPIC_WITH_IDEAS:
         score.codes.append("off-topic-with-ideas")  # another situation's words, yet much of this key: a person decides
     breaches = [c for c in score.codes if c.startswith("conduct:")]
@@ -377,6 +378,8 @@ def _second_reading(score: Score, reading: float) -> None:
     round 11 joined (leave-one-round-out, failed answers scoring 3 or more in round 11: 56 to 31, and no
     worse on rounds 0-10)."""
     gap = reading - score.total
+    if abs(gap) >= READER_DISAGREES:
+        score.codes.append("reader-disagrees")
     if abs(gap) <= SECOND_BAND:
         return
     moved = min(score.total + SECOND_SHARE * gap, max(score.total, score.ceiling))
