@@ -105,8 +105,9 @@ JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not ju
 OFF_TOPIC_WITH_IDEAS = 0.5
 SECOND_BAND, SECOND_SHARE = 0.0625, 0.85  # a quarter of a point of 4; 85% of the way
 # Where the rubric and the second reader part by this much (1.5 points of 4), a person looks. It replaced a flag on
-# every middling score: on round 12 graded by models fitted without it, flagged 25.0% -> 23.4% and off by over a
-# point unflagged 8.1% -> 7.4%, and fewer of both on rounds 0-11 (each left out of the fit in turn).
+# every middling score: on round 12 graded by models fitted without it, flagged 25.0% -> 23.0% and off by over a
+# point unflagged 8.1% -> 7.7%, and fewer of both on rounds 0-11 (each left out of the fit in turn). Without a second
+# reader (no source/second-reader.json) nothing is flagged for disagreeing.
 READER_DISAGREES = 0.375
 
 
