@@ -230,7 +230,8 @@ def _run_pool(queue: deque, jobs: int, workers: Workers, record: Callable[[str, 
 
     Keeping no more in flight than there are workers means that, when one dies, every submission
     that could have killed it is known; the rest stay in the queue for a fresh pool. Each returned
-    (assignment, student, hung) says whether that one had passed `limit` seconds.
+    (assignment, student, hung) says whether that one had passed `limit` seconds. `task` grades one
+    submission in a worker (a stand-in in tests).
     """
     context = multiprocessing.get_context(start_method())
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
@@ -282,7 +283,8 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
     """Grade several assignments in one pool, so a slow submission of one overlaps work on another.
 
     `todo` maps each assignment to its students (None: everyone in submitted/); `sandbox` is a
-    c.Sandbox.mode for the workers (None: the course's setting); `limit` is SUBMISSION_LIMIT.
+    c.Sandbox.mode for the workers (None: the course's setting); `limit` is the seconds one submission
+    may take before its workers are killed (`--submission-timeout`).
     """
     from course.author.source import CourseError, notebooks
     from course.grade.intake import prepare
