@@ -30,7 +30,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "a5a2b87694072430eba491f7957434be00bc173bdc8f21a6880ed4d1d48aa819"
+VALIDATION_SHA256 = "57672f52be9a9b8f72980d0a6d060290a7352d2f9320e8d539e1011eff165c76"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
