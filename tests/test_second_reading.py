@@ -8,7 +8,16 @@ from course.author import second_reader
 from course.author.source import CourseError
 from course.grade import second_reading
 from course.grade.autograde import review_reason, score_payload
-from course.grade.reflection import READER_DISAGREES, SECOND_BAND, SECOND_SHARE, score_reflection
+from course.grade.reflection import (
+    DOUBT_READING,
+    DOUBT_TONE,
+    HELD,
+    PASS,
+    READER_DISAGREES,
+    SECOND_BAND,
+    SECOND_SHARE,
+    score_reflection,
+)
 
 LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
         {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
@@ -128,3 +137,49 @@ def test_answers_marked_under_the_kept_brief_count_more_in_the_fit():
     rows = [("late", "sorry, new time 10:20", 4.0, "r1"), ("late", "sorry, new time 10:20", 2.0, kept)] * 5
     model = second_reader.fit(rows)
     assert second_reading.reading(model, "sorry, new time 10:20", "late") * 4 < 2.75  # 3 unweighted
+
+
+def faint_tone(monkeypatch, probability: float) -> None:
+    """Every sentence reads at `probability` to the tone model."""
+    from course.grade import reflection
+    from course.grade.tone import ToneHit, sentence_spans
+    monkeypatch.setattr(reflection, "scored_sentences", lambda text, exercise=None: [
+        ToneHit(s, probability, start, end) for s, start, end in sentence_spans(text)])
+
+
+@pytest.mark.parametrize("tone_reading, reading, held", [
+    (DOUBT_TONE, DOUBT_READING - 0.01, True),    # both doubt a bare pass: held for a person
+    (DOUBT_TONE - 0.01, DOUBT_READING - 0.01, False),  # the tone model is sure of every sentence
+    (DOUBT_TONE, DOUBT_READING + 0.01, False),   # the second reader passes it
+    (DOUBT_TONE, 1.0, False),                    # a full mark, not a bare pass
+])
+def test_a_bare_pass_that_both_readers_doubt_is_held_under_a_pass_for_a_person(monkeypatch, tone_reading, reading,
+                                                                              held):
+    faint_tone(monkeypatch, tone_reading)
+    result = score_reflection(GOOD, LATE, "late-call", second=read(reading))
+    if held:
+        assert result.fraction == HELD < PASS and "pass-in-doubt" in result.codes
+        assert "held at" in result.lines[0] and "To improve" in result.lines[0]
+        assert "held under a pass" in review_reason(KEY, result, [])
+    else:
+        assert "pass-in-doubt" not in result.codes and result.fraction >= PASS
+
+
+def test_a_doubted_pass_is_not_held_without_a_second_reader(monkeypatch):
+    faint_tone(monkeypatch, 0.3)
+    assert "pass-in-doubt" not in score_reflection(GOOD, LATE, "late-call").codes
+
+
+FOUR = [*LATE, {"label": "a zebra", "terms": ["zebra"]}, {"label": "a quokka", "terms": ["quokka"]}]
+WORDY = ("Good morning, Mrs. Ito, this is Sam from the repair shop. I am sorry, but the traffic on the ring road is "
+         "very slow this morning, so I will be a little later than we agreed. Would it still suit you if I come a "
+         "bit later, or would you rather pick another day this week?")
+
+
+def test_a_full_answer_with_few_key_ideas_is_looked_at_only_if_the_reader_marks_it_higher():
+    alone = score_reflection(WORDY, FOUR, "late-call")
+    assert "long-on-topic-few-ideas" in alone.codes and review_reason(KEY, alone, [])  # no reader: a person looks
+    agreed = score_reflection(WORDY, FOUR, "late-call", second=read(alone.fraction))
+    assert "long-on-topic-few-ideas" not in agreed.codes and review_reason(KEY, agreed, []) is None
+    higher = score_reflection(WORDY, FOUR, "late-call", second=read(alone.fraction + 2 * SECOND_BAND))
+    assert "long-on-topic-few-ideas" in higher.codes and "other words" in review_reason(KEY, higher, [])

@@ -52,6 +52,7 @@ REVIEW_CODES = {
     "reader-disagrees": "the rubric and the second reader part by 1.5 points or more: a person's judgement decides",
     "ideas-in-a-list": "the key ideas are there but read as a list: notes, or a well-laid-out answer?",
     "tone-unsure": "a sentence may be unprofessional in tone, but the rubric is not sure: read it",
+    "pass-in-doubt": "a bare pass that the second reader and the tone check both doubt, held under a pass: read it",
 }
 
 

@@ -109,6 +109,11 @@ SECOND_BAND, SECOND_SHARE = 0.0625, 0.85  # a quarter of a point of 4; 85% of th
 # point unflagged 8.1% -> 7.7%, and fewer of both on rounds 0-11 (each left out of the fit in turn). Without a second
 # reader (no source/second-reader.json) nothing is flagged for disagreeing.
 READER_DISAGREES = 0.375
+# A bare pass both readers doubt is held under a pass for a person: a score of 3 to 3.3 of 4 that the second reader
+# puts under 3.1 and in which some sentence draws a tone reading of 0.1 or more. On round 13 graded by models fitted
+# without it, failed answers scoring 3 or more went from 6 to 0, flagged up 2.3 points, within 1 point 90.6% -> 89.5%;
+# applied to the same outputs for rounds 11 and 12, it took them from 10 and 30 to 3 and 18.
+PASS, DOUBT_BELOW, DOUBT_READING, DOUBT_TONE, HELD = 0.75, 0.825, 0.775, 0.1, 0.725
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -321,7 +326,10 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
     _cap_form(score, text, rubric)
     _disagreements(score, text, rubric)
     if second is not None:
-        _second_reading(score, second(text))
+        reading = second(text)
+        _few_ideas_confirmed(score, reading)
+        _second_reading(score, reading)
+        _hold_doubtful_pass(score, reading)
     return Result(score.total, score.lines, codes=score.codes)
 
 
@@ -390,6 +398,31 @@ def _second_reading(score: Score, reading: float) -> None:
                               f"at {reading:.0%}{past}, so the score moves from {score.total:.0%} to {moved:.0%}. "
                               "The points below say what to keep and what to improve.")
         score.total = moved
+
+
+def _few_ideas_confirmed(score: Score, reading: float) -> None:
+    """A full answer that matched few key ideas is flagged because it may say them in other words. A second reader
+    that marks it no higher than the rubric did finds no such words, so nobody need look: on rounds 11, 12 and 13,
+    each graded by models fitted without it, this took 52, 64 and 81 flags off and missed 0, 2 and 0 answers off by
+    over a point."""
+    if "long-on-topic-few-ideas" in score.codes and reading <= score.total:
+        score.codes.remove("long-on-topic-few-ideas")
+
+
+def _hold_doubtful_pass(score: Score, reading: float) -> None:
+    """Hold a bare pass under 3 of 4 until a person reads it, where the second reader also puts it under a pass
+    and the tone model is not sure of every sentence.
+
+    Most answers the teachers failed that still scored 3 were complete but for one serious mistake said once (a
+    careless tip, someone's private business, a promise nobody can keep) in words no conduct phrase knew. They
+    land just over the line, with the second reader just under it and a faint tone reading: a person decides."""
+    if PASS <= score.total < DOUBT_BELOW and reading < DOUBT_READING and score.tone >= DOUBT_TONE:
+        score.codes.append("pass-in-doubt")
+        score.lines.insert(0, f"This answer is near the line for a pass, and a second reading and the tone check "
+                              f"both doubt it, so it is held at {HELD:.0%} until a grader has read it. To improve: "
+                              "read each sentence as the customer would hear it: courteous, safe, promising only "
+                              "what you can keep, and keeping other people's business private.")
+        score.total = HELD
 
 
 def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:
