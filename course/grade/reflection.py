@@ -324,10 +324,9 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
     _cap_conduct(score, text, rubric, topic, rubric_id)
     _cap_off_topic(score, text, topic)
     _cap_form(score, text, rubric)
-    _disagreements(score, text, rubric)
-    if second is not None:
-        reading = second(text)
-        _few_ideas_confirmed(score, reading)
+    reading = second(text) if second is not None else None
+    _disagreements(score, text, rubric, reading)
+    if reading is not None:
         _second_reading(score, reading)
         _hold_doubtful_pass(score, reading)
     return Result(score.total, score.lines, codes=score.codes)
@@ -338,11 +337,17 @@ def is_full_length(text: str, rubric: dict) -> bool:
     return words_and_sentences(text)[0] >= rubric["criteria"].get("length", {}).get("min_words", 0)
 
 
-def _disagreements(score: Score, text: str, rubric: dict) -> None:
-    """Codes for where the signals disagree, so a person looks: the rubric is least sure there."""
+def _disagreements(score: Score, text: str, rubric: dict, reading: float | None = None) -> None:
+    """Codes for where the signals disagree, so a person looks: the rubric is least sure there.
+
+    A full answer that matched few key ideas may say them in other words; a second `reading` no higher than the
+    rubric's finds no such words, so nobody need look (on rounds 11, 12 and 13, each graded by models fitted without
+    it, 52, 64 and 81 fewer flags, missing 0, 2 and 0 answers off by over a point)."""
     full_length = is_full_length(text, rubric)
     plain = not any(c.startswith(("conduct", "off-topic", "list", "copied")) for c in score.codes)
-    if plain and full_length and score.ideas <= FEW_IDEAS and prose_share(text) >= rubric.get("min_prose_share", 0.6):
+    other_words = reading is None or reading > score.total
+    if plain and full_length and score.ideas <= FEW_IDEAS and other_words \
+            and prose_share(text) >= rubric.get("min_prose_share", 0.6):
         score.codes.append("long-on-topic-few-ideas")
     if "off-topic" in score.codes and score.ideas >= OFF_TOPIC_WITH_IDEAS:
         score.codes.append("off-topic-with-ideas")  # another situation's words, yet much of this key: a person decides
@@ -398,15 +403,6 @@ def _second_reading(score: Score, reading: float) -> None:
                               f"at {reading:.0%}{past}, so the score moves from {score.total:.0%} to {moved:.0%}. "
                               "The points below say what to keep and what to improve.")
         score.total = moved
-
-
-def _few_ideas_confirmed(score: Score, reading: float) -> None:
-    """A full answer that matched few key ideas is flagged because it may say them in other words. A second reader
-    that marks it no higher than the rubric did finds no such words, so nobody need look: on rounds 11, 12 and 13,
-    each graded by models fitted without it, this took 52, 64 and 81 flags off and missed 0, 2 and 0 answers off by
-    over a point."""
-    if "long-on-topic-few-ideas" in score.codes and reading <= score.total:
-        score.codes.remove("long-on-topic-few-ideas")
 
 
 def _hold_doubtful_pass(score: Score, reading: float) -> None:
