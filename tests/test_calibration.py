@@ -30,7 +30,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "57672f52be9a9b8f72980d0a6d060290a7352d2f9320e8d539e1011eff165c76"
+VALIDATION_SHA256 = "36458304aa6f21254049ba7d73e0a97aabf658227c6cbe8e472404b46f658a7f"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
