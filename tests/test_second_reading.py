@@ -5,7 +5,7 @@ import json
 import pytest
 
 from course.author import second_reader
-from course.author.source import CourseError
+from course.author.source import CourseError, model_answers
 from course.grade import second_reading
 from course.grade.autograde import review_reason, score_payload
 from course.grade.reflection import (
@@ -115,6 +115,14 @@ def test_the_course_reader_is_the_one_the_development_answers_build(root):
     model = second_reading.load(str(root / second_reading.FILE))
     assert model["trained_on"] == len(second_reader.rows())
     assert (root / second_reading.FILE).parent == root / "source"
+
+
+def test_the_course_reader_leaves_every_model_answer_at_full_marks(root):
+    """The author's own answer to each exercise is never moved down by the second reading (it is within the band)."""
+    model = second_reading.load(str(root / second_reading.FILE))
+    for ex, answer in model_answers(root):
+        read = second_reading.reading(model, answer, ex.key["exercise"])
+        assert read >= 1 - SECOND_BAND, (ex.key["exercise"], round(4 * read, 2))
 
 
 def test_a_fit_learns_which_words_earned_marks():

@@ -28,7 +28,7 @@ NEW_PLAIN = [
     "Could you turn the radio down a little while I work, please?",
     "I'll call you at four with an update, whatever we find.",
     "Thanks for your patience, Mrs. Ito; I'm sorry to keep you waiting.",
-    "Would Thursday morning suit you for the replacement?",
+    "Does a visit first thing on Thursday work for fitting the replacement?",
 ]
 
 
