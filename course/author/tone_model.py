@@ -54,7 +54,7 @@ def written_rows() -> list[Row]:
 def model_answer_rows() -> list[Row]:
     """Every sentence of the course's own model answers, professional by the author's word, each counted
     MODEL_WEIGHT times: the best answer to an exercise must never read as a breach (the second reader
-    learns them as full marks the same way)."""
+    learns them as full marks, counted by its own MODEL_WEIGHT)."""
     return [(s, 0, "model", ex.key.get("rubric", "plain-language"))
             for ex, answer in model_answers(ROOT) for s in sentences(answer)] * MODEL_WEIGHT
 
