@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from course.author import tone_model
+from course.author.source import model_answers
 from course.grade import tone
 from course.grade.autograde import review_reason
 from course.grade.conduct import conduct_rules
@@ -52,6 +53,14 @@ def test_the_model_reads_wording_it_was_not_trained_on():
         assert tone.probability(sentence) >= limits["serious"], sentence
     for sentence in NEW_PLAIN:
         assert tone.probability(sentence) < limits["review"], sentence
+
+
+def test_no_sentence_of_a_model_answer_reads_as_a_breach():
+    """The author's own answers must score full marks, so none of their sentences may reach the review limit."""
+    limit = conduct_rules()["tone"]["review"]
+    for ex, answer in model_answers(Path(__file__).parent.parent):
+        for sentence in sentences(answer):
+            assert tone.probability(sentence, exercise=ex.key.get("rubric", "plain-language")) < limit, sentence
 
 
 def test_the_shipped_model_is_the_one_the_labelled_sentences_build():

@@ -32,8 +32,8 @@ MIN_COUNT, L2, STEPS = 2, 0.5, 400
 # Rounds written and marked under the brief kept in tests/calibration/blind/BRIEFS.md count BRIEF_WEIGHT times: that
 # brief is the standard later rounds are marked to, and its markers fail rude answers and serious mistakes far more
 # often than the earlier rounds' did.
-KEPT_BRIEF, BRIEF_WEIGHT = frozenset({"round11", "round12", "round13", "round14", "round15"}), 3.0
-# Each model answer counts this many times. At 10 (the tone model's count) it held while development was small; at
+KEPT_BRIEF, BRIEF_WEIGHT = frozenset({"round11", "round12", "round13", "round14", "round15", "round16"}), 3.0
+# Each model answer counts this many times. At 10 it held while development was small; at
 # 54,492 answers the reader put the clarify-restate model answer at 3.71 of 4 and moved it down a quarter point.
 MODEL_WEIGHT = 100
 Row = tuple[str, str, float, str]  # (exercise id, text, hand mark, calibration round)

@@ -37,7 +37,11 @@ MIN_COUNT, L2, STEPS, RATE = 2, 1.0, 2400, 0.5
 # An unprofessional sentence is rare (about 1 in 16): each counts this many times, so the model does not learn
 # to call everything professional.
 POSITIVE_WEIGHT = 2.0
-MODEL_WEIGHT = 10
+# Each model-answer sentence counts this many times. At 10 it held until round 16 joined development, whose
+# labelled mistakes are full of "just in case" (copying client files to a USB stick, just in case): the 03-attitude
+# model answer's "keep a paper list of this afternoon's patients, just in case" then read 0.47, over review.
+# At 100 none reads over review, and in-sample the labelled mistakes read below review went 9,672 to 9,747 of 28,164.
+MODEL_WEIGHT = 100
 Row = tuple[str, int, str, str | None]  # (sentence, label, where it came from, its exercise's rubric id)
 
 
