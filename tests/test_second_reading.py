@@ -141,7 +141,9 @@ def test_the_reader_sees_letter_runs_and_length_so_a_misspelt_word_or_a_short_an
 
 
 def test_answers_marked_under_the_kept_brief_count_more_in_the_fit():
-    kept = sorted(second_reader.KEPT_BRIEF)[0]
+    kept = f"round{second_reader.KEPT_FROM}"
+    assert second_reader.under_kept_brief("round17") and not second_reader.under_kept_brief("round10")
+    assert not second_reader.under_kept_brief("model")
     rows = [("late", "sorry, new time 10:20", 4.0, "r1"), ("late", "sorry, new time 10:20", 2.0, kept)] * 5
     model = second_reader.fit(rows)
     assert second_reading.reading(model, "sorry, new time 10:20", "late") * 4 < 2.75  # 3 unweighted

@@ -55,10 +55,10 @@ def test_the_model_reads_wording_it_was_not_trained_on():
         assert tone.probability(sentence) < limits["review"], sentence
 
 
-def test_no_sentence_of_a_model_answer_reads_as_a_breach():
+def test_no_sentence_of_a_model_answer_reads_as_a_breach(root):
     """The author's own answers must score full marks, so none of their sentences may reach the review limit."""
     limit = conduct_rules()["tone"]["review"]
-    for ex, answer in model_answers(Path(__file__).parent.parent):
+    for ex, answer in model_answers(root):
         for sentence in sentences(answer):
             assert tone.probability(sentence, exercise=ex.key.get("rubric", "plain-language")) < limit, sentence
 
