@@ -23,6 +23,8 @@ from pathlib import Path
 
 import yaml
 
+from course.grade.wording import sentences
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 WORK = Path("/work")
@@ -109,9 +111,6 @@ def collect(round_: int) -> None:
 
 def label_chunks(round_: int) -> None:
     """The sealed round's rude and serious-mistake answers, split into sentences, in chunks for labellers."""
-    sys.path.insert(0, str(ROOT))
-    from course.grade.wording import sentences
-
     items = []
     for path in sorted((HERE / "validation").glob("*.yaml")):
         for n, a in enumerate(yaml.safe_load(path.read_text("utf-8"))):
@@ -153,17 +152,15 @@ def collect_labels(round_: int) -> None:
         labels, dst = chunk.with_name(chunk.stem + ".labels.yaml"), kept / (chunk.stem + ".labels.yaml")
         if dst.exists() or not labels.exists():
             continue
-        ids = [item["id"] for item in yaml.safe_load(chunk.read_text("utf-8"))]
+        sizes = {item["id"]: len(item["sentences"]) for item in yaml.safe_load(chunk.read_text("utf-8"))}
         try:
             got = yaml.safe_load(labels.read_text("utf-8"))
         except yaml.YAMLError as error:
             print(f"{chunk.stem}: does not parse: {str(error).splitlines()[0]}")
             continue
-        sizes = {i: len(s) for i, s in ((item["id"], item["sentences"])
-                                        for item in yaml.safe_load(chunk.read_text("utf-8")))}
         wrong = [i for i, nums in got.items() if i not in sizes or any(not 1 <= n <= sizes[i] for n in nums)]
-        if list(got) != ids or wrong:
-            print(f"{chunk.stem}: not yet: {len(got)} ids for {len(ids)}, {len(wrong)} out of range")
+        if list(got) != list(sizes) or wrong:
+            print(f"{chunk.stem}: not yet: {len(got)} ids for {len(sizes)}, {len(wrong)} out of range")
             continue
         shutil.copy(labels, dst)
         print(f"{chunk.stem}: kept, {sum(map(len, got.values()))} sentences labelled")
@@ -171,9 +168,6 @@ def collect_labels(round_: int) -> None:
 
 def retire(round_: int) -> None:
     """The scored round joins development: its files move, and its labels join development-labels.yaml."""
-    sys.path.insert(0, str(ROOT))
-    from course.grade.wording import sentences
-
     labels: dict[str, list[int]] = {}
     for path in sorted((LABELLING / f"round{round_}").glob("*.labels.yaml")):
         labels.update(yaml.safe_load(path.read_text("utf-8")))
@@ -202,6 +196,8 @@ def retire(round_: int) -> None:
 
 def seal(round_: int) -> None:
     """Join the round's writer files into validation/, dropping answers that repeat development or each other."""
+    if list((HERE / "validation").glob("*.yaml")):
+        raise SystemExit("validation/ still holds a round: retire it first")
     seen = {str(a["text"]).strip() for p in (HERE / "development").glob("*.yaml")
             for a in yaml.safe_load(p.read_text("utf-8"))}
     files = sorted((HERE / "writing" / f"round{round_}").glob("*.yaml"))
@@ -217,8 +213,6 @@ def seal(round_: int) -> None:
             by_ex.setdefault(path.name.split(".")[0], []).append({k: answer[k] for k in
                                                                    ("prompt", "kind", "mark", "reason", "text")})
     (HERE / "validation").mkdir(exist_ok=True)
-    if list((HERE / "validation").glob("*.yaml")):
-        raise SystemExit("validation/ still holds a round: retire it first")
     for ex, answers in sorted(by_ex.items()):
         (HERE / "validation" / f"{ex}.yaml").write_text(
             yaml.safe_dump(answers, allow_unicode=True, sort_keys=False, width=115), "utf-8")
