@@ -30,7 +30,7 @@ KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-
 BLIND_KINDS = {"excellent", "excellent-unusual", "missing-one", "partial", "vague", "off-topic", "rude",
                "serious-mistake", "keyword-fragments", "non-native", "rambling", "copied"}
 # The sealed validation split, byte for byte: changing it must show up as a change to this line.
-VALIDATION_SHA256 = "49fe86c9c5db7ec0794758e24ad540b0eb5f6323eca937d841b2b3a4ab753e1e"
+VALIDATION_SHA256 = "a84808f60710a50fb7b28d3d94fc533498a458475cad667820696e671cb70a02"
 BARS = {"within_1": 0.85, "mae": 0.6, "off_unflagged": 0.05, "flagged": 0.25}
 
 
@@ -108,12 +108,11 @@ def test_the_set_is_broad_enough():
         assert item["prompt"] in PROMPTS and item["reason"].strip() and 0 <= item["mark"] <= POINTS
 
 
-@pytest.mark.xfail(strict=True, reason="the older set, written and marked by the course's author against older "
-                   "prompt wording, has drifted from the blind-marked development the readers now learn from: 87.5% "
-                   "(126 of 144) within 1 point with the reader fitted on rounds 0-15, 84.7% (122) on rounds 0-16; "
-                   "excellent answers read under 3 and keyword lists over 1. The blind splits are the measure "
-                   "(issue 18)")
 def test_rubric_is_within_one_point_of_the_hand_mark_on_85_percent():
+    """The older set, written and marked by the course's author against older prompt wording, not blind.
+
+    It sits at the bar: 126 of 144 with the readers fitted on rounds 0-15, 122 (an expected failure then) on rounds
+    0-16, 123 on rounds 0-17. The blind splits are the measure (issue 18); this one guards the author's intent."""
     rows = [(a, machine_mark(a)) for a in ANSWERS]
     close = [a for a, m in rows if abs(m - a["mark"]) <= 1.0]
     report = "\n".join(f"{a['prompt']:18} {a['kind']:15} hand {a['mark']} rubric {m:.2f}  {a['reason']}"

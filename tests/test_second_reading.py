@@ -11,6 +11,7 @@ from course.grade.autograde import review_reason, score_payload
 from course.grade.reflection import (
     DOUBT_READING,
     DOUBT_TONE,
+    FEW_IDEAS_READING_MARGIN,
     HELD,
     PASS,
     READER_DISAGREES,
@@ -191,5 +192,7 @@ def test_a_full_answer_with_few_key_ideas_is_looked_at_only_if_the_reader_marks_
     assert "long-on-topic-few-ideas" in alone.codes and review_reason(KEY, alone, [])  # no reader: a person looks
     agreed = score_reflection(WORDY, FOUR, "late-call", second=read(alone.fraction))
     assert "long-on-topic-few-ideas" not in agreed.codes and review_reason(KEY, agreed, []) is None
-    higher = score_reflection(WORDY, FOUR, "late-call", second=read(alone.fraction + 2 * SECOND_BAND))
+    a_little = score_reflection(WORDY, FOUR, "late-call", second=read(alone.fraction + 2 * SECOND_BAND))
+    assert "long-on-topic-few-ideas" not in a_little.codes
+    higher = score_reflection(WORDY, FOUR, "late-call", second=read(alone.fraction + FEW_IDEAS_READING_MARGIN + 0.01))
     assert "long-on-topic-few-ideas" in higher.codes and "other words" in review_reason(KEY, higher, [])

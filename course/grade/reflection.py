@@ -114,6 +114,11 @@ READER_DISAGREES = 0.375
 # without it, failed answers scoring 3 or more went from 6 to 0, flagged 22.3% -> 24.6%, within 1 point 90.6% -> 89.5%;
 # applied to the same outputs for rounds 11 and 12, it took them from 10 and 30 to 3 and 18.
 PASS, DOUBT_BELOW, DOUBT_READING, DOUBT_TONE, HELD = 0.75, 0.825, 0.775, 0.1, 0.725
+# A full answer with few key ideas is looked at only when the second reader puts it this far (a share of full marks)
+# above the rubric; nearer readings are already flagged by READER_DISAGREES when they matter. On rounds 15, 16 and 17,
+# each graded by models fitted without it, flags fell 22.3/23.9/23.0% -> 20.9/22.4/21.6%, with answers off by over a
+# point unflagged up 0.01-0.08 points. Chosen on those rounds; round 18, sealed after, is its test.
+FEW_IDEAS_READING_MARGIN = 0.8
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
@@ -342,10 +347,11 @@ def _disagreements(score: Score, text: str, rubric: dict, reading: float | None 
 
     A full answer that matched few key ideas may say them in other words; a second `reading` no higher than the
     rubric's finds no such words, so nobody need look (on rounds 11, 12 and 13, each graded by models fitted without
-    it, 52, 64 and 81 fewer flags, missing 0, 2 and 0 answers off by over a point)."""
+    it, 52, 64 and 81 fewer flags, missing 0, 2 and 0 answers off by over a point); one only a little higher is
+    left to the readers' disagreement flag."""
     full_length = is_full_length(text, rubric)
     plain = not any(c.startswith(("conduct", "off-topic", "list", "copied")) for c in score.codes)
-    other_words = reading is None or reading > score.total
+    other_words = reading is None or reading > score.total + FEW_IDEAS_READING_MARGIN
     if plain and full_length and score.ideas <= FEW_IDEAS and other_words \
             and prose_share(text) >= rubric.get("min_prose_share", 0.6):
         score.codes.append("long-on-topic-few-ideas")
