@@ -115,9 +115,11 @@ READER_DISAGREES = 0.375
 # applied to the same outputs for rounds 11 and 12, it took them from 10 and 30 to 3 and 18.
 PASS, DOUBT_BELOW, DOUBT_READING, DOUBT_TONE, HELD = 0.75, 0.825, 0.775, 0.1, 0.725
 # A full answer with few key ideas is looked at only when the second reader puts it this far (a share of full marks)
-# above the rubric; nearer readings are already flagged by READER_DISAGREES when they matter. On rounds 15, 16 and 17,
-# each graded by models fitted without it, flags fell 22.3/23.9/23.0% -> 20.9/22.4/21.6%, with answers off by over a
-# point unflagged up 0.01-0.08 points. Chosen on those rounds; round 18, sealed after, is its test.
+# above the rubric. Any such answer is also flagged reader-disagrees (the gap is over READER_DISAGREES), so with a
+# reader this code adds only its reason ("it may say them in other words"), not a flag; a reading a little higher no
+# longer flags on its own. On rounds 15, 16 and 17, each graded by models fitted without it, flags fell
+# 22.3/23.9/23.0% -> 20.9/22.4/21.6%, with answers off by over a point unflagged up 0.01-0.08 points. Chosen on those
+# rounds; round 18, sealed after, is its test (22% flagged).
 FEW_IDEAS_READING_MARGIN = 0.8
 
 
