@@ -204,8 +204,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     root = find_course(args.course_dir)
     url = _gradebook(root, args.db_url)
-    for path in export(root, args.format, args.to, url, args.assignment or None):
-        print(f"wrote {path}")
+    canvas_ids = {}
+    for pair in args.canvas_id or []:
+        name, sep, number = pair.partition("=")
+        if not sep or not name.strip() or not number.strip():
+            raise CourseError(f"--canvas-id {pair!r}: give ASSIGNMENT=ID, e.g. --canvas-id 02-proper-language=4321")
+        canvas_ids[name.strip()] = number.strip()
+    options = {"roster": args.roster or "", "zero_missing": args.zero_missing, "canvas_ids": canvas_ids,
+               "include_provisional": args.include_provisional, "moodle_scale": args.moodle_scale,
+               "comments": not args.no_comments, "late_column": args.late_column}
+    for path, lines in export(root, args.format, args.to, url, args.assignment or None, options):
+        print(for_terminal(f"wrote {path}"))
+        for line in lines:
+            print(for_terminal(f"  {line}"))
     return 0
 
 
@@ -290,6 +301,18 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--to", default=None, help="file to write (a folder with --format all)")
     export.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
     export.add_argument("--db-url", default=None, help="gradebook URL (default: $NBGRADER_DB_URL, else the course's)")
+    lms = export.add_argument_group("LMS files (canvas, moodle, brightspace)")
+    lms.add_argument("--roster", default=None, help="CSV mapping nbgrader ids to LMS identifiers "
+                                                   "(default: roster.csv in the course folder, if there is one)")
+    lms.add_argument("--zero-missing", action="store_true", help="score missing work 0 (default: no grade)")
+    lms.add_argument("--include-provisional", action="store_true",
+                     help="send autograder scores still waiting for a manual grade (default: held back)")
+    lms.add_argument("--canvas-id", action="append", metavar="ASSIGNMENT=ID",
+                     help="the Canvas assignment id, so Canvas matches the column by 'Title (id)' (repeatable)")
+    lms.add_argument("--moodle-scale", choices=["percent", "points"], default="percent",
+                     help="percent (right for a new Moodle grade item, which is out of 100) or points")
+    lms.add_argument("--no-comments", action="store_true", help="leave out Moodle's feedback columns")
+    lms.add_argument("--late-column", action="store_true", help="add a late-penalty column (Moodle, Brightspace)")
     export.set_defaults(func=cmd_export)
     report = sub.add_parser("report", help="write the grade dashboard's figures (PNG) and tables (CSV)")
     report.add_argument("--out", default=None, help="folder to write (default: report/ in the course folder)")

@@ -46,9 +46,18 @@ def for_markdown(value: object) -> str:
 
 
 # What makes a spreadsheet read a cell as a formula (Excel, LibreOffice, Google Sheets), including
-# the full-width forms some input methods type, and a leading tab or line break.
-_FORMULA_START = tuple("=+-@\t\r\n") + tuple("\uff1d\uff0b\uff0d\uff20")
+# the full-width forms some input methods type, a leading tab or line break, and NUL (which some
+# readers drop before they look at what follows).
+_FORMULA_START = tuple("=+-@\t\r\n\x00") + tuple("\uff1d\uff0b\uff0d\uff20")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def formula_like(value: object) -> bool:
+    """True when a spreadsheet could run this cell as a formula (a plain number cannot)."""
+    text = "" if value is None else str(value)
+    if _NUMBER.fullmatch(text) or text == "-":  # a number, or the lone dash Moodle reads as "no grade"
+        return False
+    return text.lstrip(" ").startswith(_FORMULA_START) or text.startswith(_FORMULA_START)
 
 
 def for_spreadsheet(value: object) -> str:
@@ -58,11 +67,7 @@ def for_spreadsheet(value: object) -> str:
     drop them before they look.
     """
     text = "" if value is None else str(value)
-    if _NUMBER.fullmatch(text):
-        return text
-    if text.lstrip(" ").startswith(_FORMULA_START) or text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+    return "'" + text if formula_like(text) else text
 
 
 def for_plot(value: object, width: int | None = None) -> str:

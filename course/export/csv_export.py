@@ -15,15 +15,18 @@ from nbgrader.api import Gradebook
 from nbgrader.plugins import ExportPlugin
 
 from course.export.rows import GRADE_COLUMNS, exercise_rows, grade_rows, subobjective_table
-from course.safe_text import for_spreadsheet
+from course.safe_text import for_spreadsheet, formula_like
 
 COLUMNS = GRADE_COLUMNS  # kept for callers of the first version
 
 
-def write_csv(dest: str | Path, columns: list[str], rows: list[dict], extra_rows: list[list] = ()) -> None:
+def write_csv(dest: str | Path, columns: list[str], rows: list[dict], extra_rows: list[list] = (),
+              keep: set[str] = frozenset()) -> None:
     """Every field quoted and defused; `extra_rows` go right after the header (e.g. points possible).
 
-    Every CSV file the course writes goes through here, so no cell of one starts a formula.
+    Every CSV file the course writes goes through here, so no cell of one starts a formula. The
+    `keep` columns hold identifiers an LMS matches on: a `'` would make them match nobody, so the
+    caller has left out any row whose identifier looks like a formula, and they are written as they are.
     """
     with open(dest, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, quoting=csv.QUOTE_ALL)
@@ -31,7 +34,11 @@ def write_csv(dest: str | Path, columns: list[str], rows: list[dict], extra_rows
         for extra in extra_rows:
             writer.writerow([for_spreadsheet(v) for v in extra])
         for row in rows:
-            writer.writerow([for_spreadsheet(row.get(col, "")) for col in columns])
+            for col in keep & set(columns):
+                if formula_like(row.get(col, "")):
+                    raise ValueError(f"identifier {row[col]!r} in {col} would run as a formula; leave its row out")
+            writer.writerow([str(row.get(col, "")) if col in keep else for_spreadsheet(row.get(col, ""))
+                             for col in columns])
 
 
 def write_table(dest: str | Path, table) -> None:
@@ -104,8 +111,12 @@ def exporters() -> dict[str, type[CourseExport]]:
 
 
 def export(root: Path, fmt: str, to: str | Path | None = None, db_url: str | None = None,
-           assignments: list[str] | None = None) -> list[Path]:
-    """Write one format (or "all", each under its default name in `to` or the course folder)."""
+           assignments: list[str] | None = None, options: dict | None = None) -> list[tuple[Path, list[str]]]:
+    """Write one format (or "all", each under its default name in `to` or the course folder).
+
+    `options` set the LMS exporters' settings that they have (roster, zero_missing, ...). Returns each
+    file written with its summary lines: what was held back or left out, and why.
+    """
     from course.grade.batch import course_directory
     from course.grade.gradebook import scripts_on_path
 
@@ -118,11 +129,21 @@ def export(root: Path, fmt: str, to: str | Path | None = None, db_url: str | Non
             plugin = cls()
             plugin.course_dir = root
             plugin.assignment = assignments or []
+            for name, value in (options or {}).items():
+                if plugin.has_trait(name):
+                    setattr(plugin, name, value)
             if fmt == "all" or to is None:
                 dest = Path(to or root) / cls.default_name
             else:
                 dest = Path(to)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            plugin.write(gb, str(dest))
-            written.append(dest)
+            outcome = plugin.write(gb, str(dest))
+            lines = outcome.lines() if outcome is not None else []
+            if outcome is not None and outcome.held:
+                held = dest.with_name(f"{dest.stem}-held-back.csv")
+                write_csv(held, ["student", "assignment", "why"],
+                          [{"student": h.student, "assignment": h.assignment or "(all)", "why": h.why}
+                           for h in outcome.held])
+                lines.append(f"each one is listed in {held}")
+            written.append((dest, lines))
     return written
