@@ -10,7 +10,8 @@ from course.safe_text import for_spreadsheet as safe_cell
 @pytest.mark.parametrize(
     "value, shown",
     [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+1+1", "'+1+1"), ("@SUM(A1)", "'@SUM(A1)"),
-     ("-2", "-2"), ("3.5", "3.5"), ("O'Brien, Jr.", "O'Brien, Jr."), (None, ""), (7.0, "7.0")],
+     ("-2", "-2"), ("3.5", "3.5"), ("O'Brien, Jr.", "O'Brien, Jr."), (None, ""), (7.0, "7.0"),
+     ("\x00=1+1", "'\x00=1+1"), ("\n=1+1", "'\n=1+1"), ("-", "-"), ("--1", "'--1")],
 )
 def test_formulas_are_defused_and_numbers_kept(value, shown):
     assert safe_cell(value) == shown
