@@ -192,7 +192,8 @@ def _print_summary(root: Path, summary, jobs: int) -> None:
             print(for_terminal(f"  {outcome.student}: {outcome.error}"))
     if summary.review:
         where = "" if root == Path.cwd().resolve() else f"--course-dir {root} "
-        print(for_terminal(f"  see the flagged cells with `course {where}review {summary.assignment}`"))
+        print(for_terminal(f"  see the flagged cells with `course {where}review {summary.assignment}`; their scores "
+                           "wait for a grader in Formgrader (needs manual grade), and LMS exports hold them back"))
     if not summary.outcomes:
         print(for_terminal(f"  nothing to grade: no folder submitted/*/{summary.assignment} (collect first, or check "
                            "the name)"))

@@ -105,11 +105,17 @@ def test_monkeypatching_earns_no_more_than_its_real_answers(scores, root, demo_r
 
 
 def test_csv_export_is_quoted_and_complete(demo_run):
-    _instructor, csv_path = demo_run
+    from course.grade.review import flags
+
+    instructor, csv_path = demo_run
     with open(csv_path, newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {r["student_id"] for r in rows} == {s.id for s in demo.CLASS}
-    assert all(r["status"] == "graded" for r in rows)
+    # A cell flagged for review waits for a grader ("needs manual grade"); everything else is graded.
+    flagged = {(f.student, name) for name in ASSIGNMENTS for f in flags(instructor, name) if f.score != "-"}
+    waiting = {(r["student_id"], r["assignment"]) for r in rows if r["status"] == "needs manual grade"}
+    assert flagged and waiting == flagged and ("ada", ASSIGNMENTS[0]) not in waiting
+    assert all(r["status"] == "graded" for r in rows if (r["student_id"], r["assignment"]) not in waiting)
     assert csv_path.read_text().splitlines()[0].startswith('"assignment","duedate",')
 
 

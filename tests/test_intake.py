@@ -40,6 +40,7 @@ def test_the_course_config_wires_the_hook_and_our_preprocessors():
     names = [p.__name__ for p in c.Autograde.sanitize_preprocessors + c.Autograde.autograde_preprocessors]
     assert names.index("RestoreCells") < names.index("OverwriteCells") < names.index("StripKeys")
     assert names.index("SafeExecute") < names.index("ScoreAnswers") < names.index("CapOutputs")
+    assert names.index("ScoreAnswers") < names.index("SaveAutoGrades") < names.index("HoldFlagged")
 
 
 def test_prepare_clears_what_stops_nbgrader_before_its_hooks_and_keeps_it(tmp_path):

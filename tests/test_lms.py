@@ -182,3 +182,34 @@ def test_nbgrader_export_takes_the_same_settings_and_logs_what_it_held_back(cour
                           cwd=course, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "#000501" in check_brightspace(dest, MAXIMA) and "left out fay" in proc.stderr
+
+
+def test_a_flagged_cell_waits_for_a_grader_and_a_graders_score_is_left_alone(tmp_path):
+    """HoldFlagged (after nbgrader's SaveAutoGrades) marks flagged cells "needs manual grade", so the exports
+    above hold them back; a cell a grader has scored is not marked again."""
+    from nbgrader.api import Gradebook
+
+    from course.grade.autograde import HELD_CELLS, HoldFlagged
+    from course.grade.gradebook import scripts_on_path
+
+    scripts_on_path()
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gb:
+        gb.add_assignment("a")
+        gb.add_notebook("nb", "a")
+        for cell in ("flagged", "scored", "plain"):
+            gb.add_grade_cell(cell, "nb", "a", max_score=4, cell_type="code")
+        gb.add_student("kim")
+        gb.add_submission("a", "kim")
+        for cell in ("flagged", "scored", "plain"):
+            grade = gb.find_grade(cell, "nb", "a", "kim")
+            grade.auto_score, grade.needs_manual_grade = 3.0, False
+        gb.find_grade("scored", "nb", "a", "kim").manual_score = 2.0
+        gb.db.commit()
+    resources = {"nbgrader": {"db_url": url, "notebook": "nb", "assignment": "a", "student": "kim"},
+                 HELD_CELLS: ["flagged", "scored"]}
+    HoldFlagged().preprocess(None, resources)
+    with Gradebook(url) as gb:
+        marks = {c: gb.find_grade(c, "nb", "a", "kim").needs_manual_grade for c in ("flagged", "scored", "plain")}
+        assert gb.find_submission("a", "kim").needs_manual_grade
+    assert marks == {"flagged": True, "scored": False, "plain": False}

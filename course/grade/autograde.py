@@ -140,5 +140,33 @@ class ScoreAnswers(NbGraderPreprocessor):
                 payloads = find_payloads(cell.get("outputs", []), key["exercise"])
                 errors = _errors(cell.get("outputs", []))
                 result = score_payload(key, payloads, errors, reference, reader)
-                cell.outputs = feedback_outputs(result, points, review_reason(key, result, errors))
+                review = review_reason(key, result, errors)
+                cell.outputs = feedback_outputs(result, points, review)
+                if review:
+                    resources.setdefault(HELD_CELLS, []).append(grade_id)
+        return nb, resources
+
+
+HELD_CELLS = "course_held_cells"  # the resources key ScoreAnswers leaves for HoldFlagged
+
+
+class HoldFlagged(NbGraderPreprocessor):
+    """Mark each cell flagged for review "needs manual grade" in the gradebook, until a grader saves a score.
+
+    A flagged score is the autograder's guess where it is least sure, so it stays provisional: Formgrader
+    lists the cell under "needs manual grade", the LMS exports hold it back, and saving a score in
+    Formgrader (the same one, to confirm it) clears the mark. Runs after SaveAutoGrades, which sets every
+    autograded cell to not needing one; a cell a grader has already scored is left as nbgrader leaves it.
+    """
+
+    def preprocess(self, nb, resources):
+        held = resources.get(HELD_CELLS) or []
+        if held:
+            info = resources["nbgrader"]
+            with Gradebook(info["db_url"]) as gb:
+                for grade_id in held:
+                    grade = gb.find_grade(grade_id, info["notebook"], info["assignment"], info["student"])
+                    if grade.manual_score is None:
+                        grade.needs_manual_grade = True
+                gb.db.commit()
         return nb, resources

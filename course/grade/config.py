@@ -16,7 +16,7 @@ from nbgrader.preprocessors import (
 )
 
 from course.grade import gradebook
-from course.grade.autograde import ScoreAnswers, StripKeys
+from course.grade.autograde import HoldFlagged, ScoreAnswers, StripKeys
 from course.grade.inert import SAFE_FILTERS, MakeInert, SafeHTMLExporter
 from course.grade.limits import CapOutputs
 from course.grade.restore import RestoreCells
@@ -41,7 +41,7 @@ def configure(c) -> None:
     ]
     c.Autograde.autograde_preprocessors = [
         SafeExecute, ScoreAnswers, CapOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, MakeInert,
-        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+        SaveAutoGrades, HoldFlagged, AssignLatePenalties, CheckCellMetadata,
     ]
     # What a grader's browser renders from a submission is sanitized twice: MakeInert above makes the
     # autograded notebook inert, and every HTML page made from it sanitizes again with the same nh3
