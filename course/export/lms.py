@@ -55,13 +55,13 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """A summary: the notes, then the held-back grades counted by reason, then each student left out."""
+        """A summary: the notes, then the grades not sent as they stand, counted by reason, then each student left out."""
         counts: dict[str, int] = {}
         for h in self.held:
             if h.assignment:
                 counts[h.why] = counts.get(h.why, 0) + 1
         out = list(self.notes)
-        out += [f"held back {n} grade(s): {why}" for why, n in sorted(counts.items())]
+        out += [f"{n} grade(s): {why}" for why, n in sorted(counts.items())]
         out += [f"left out {h.student}: {h.why}" for h in self.held if not h.assignment]
         return out
 
