@@ -208,8 +208,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     canvas_ids = {}
     for pair in args.canvas_id or []:
         name, sep, number = pair.partition("=")
-        if not sep or not name.strip() or not number.strip():
-            raise CourseError(f"--canvas-id {pair!r}: give ASSIGNMENT=ID, e.g. --canvas-id 02-proper-language=4321")
+        if not sep or not name.strip() or not number.strip().isdigit():
+            raise CourseError(f"--canvas-id {pair!r}: give ASSIGNMENT=ID with Canvas's numeric id, e.g. "
+                              "--canvas-id 02-proper-language=4321")
         canvas_ids[name.strip()] = number.strip()
     options = {"roster": args.roster or "", "zero_missing": args.zero_missing, "canvas_ids": canvas_ids,
                "include_provisional": args.include_provisional, "moodle_scale": args.moodle_scale,

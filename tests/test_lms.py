@@ -101,7 +101,9 @@ def export(course: Path, fmt: str, dest: Path, *extra: str, capsys=None) -> str:
 
 
 def test_canvas_follows_its_importer_and_sends_no_grade_as_blank(course, tmp_path, capsys):
-    out = export(course, "canvas", tmp_path / "c.csv", "--canvas-id", "02-proper-language=7001", capsys=capsys)
+    out = export(course, "canvas", tmp_path / "c.csv", "--canvas-id", "02-proper-language=7001",
+                 "--canvas-id", "99-nothing=1", capsys=capsys)
+    assert "--canvas-id 99-nothing: no assignment of that name here" in out
     rows = check_canvas(tmp_path / "c.csv")
     head = read(tmp_path / "c.csv")[0]
     assert head[5:] == ["02-proper-language (7001)", "04-listening"]
@@ -170,6 +172,12 @@ def test_a_bad_roster_names_the_problem(course, tmp_path, text, says, capsys):
     args = ["--course-dir", str(course), "export", "--format", "canvas", "--to", str(tmp_path / "c.csv")]
     assert main([*args, "--roster", str(tmp_path / "roster.csv")]) == 1
     assert says in capsys.readouterr().err and not (tmp_path / "c.csv").exists()
+
+
+def test_a_canvas_id_must_be_canvass_number(course, tmp_path, capsys):
+    args = ["--course-dir", str(course), "export", "--format", "canvas", "--to", str(tmp_path / "c.csv")]
+    assert main([*args, "--canvas-id", "02-proper-language=abc"]) == 1
+    assert "numeric id" in capsys.readouterr().err
 
 
 def test_nbgrader_export_takes_the_same_settings_and_logs_what_it_held_back(course, tmp_path):

@@ -193,6 +193,8 @@ class CanvasCsv(LmsExport):
         outcome = Outcome()
         names, possible, people = self.people(gradebook, outcome)
         titles = {n: f"{n} ({self.canvas_ids[n]})" if self.canvas_ids.get(n) else n for n in names}
+        outcome.notes += [f"--canvas-id {name}: no assignment of that name here, so not used"
+                          for name in sorted(set(self.canvas_ids) - set(names))]
         head = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
         rows = []
         for p in people:
