@@ -55,7 +55,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """A summary: the notes, then the grades not sent as they stand, counted by reason, then each student left out."""
+        """A summary: the notes, the grades not sent as they stand (counted by reason), each student left out."""
         counts: dict[str, int] = {}
         for h in self.held:
             if h.assignment:
