@@ -302,9 +302,11 @@ def test_terminal_commands_print_student_text_as_text(graded, capsys):
 
 
 def _would_run(cell: str) -> bool:
-    """A spreadsheet reads a cell as a formula when it starts (after spaces) with one of these."""
+    """A spreadsheet reads a cell as a formula when it starts (after spaces) with one of these (a lone "-",
+    Moodle's "no grade", is text: there is nothing for a formula to act on)."""
     start = cell.lstrip(" ")
-    return bool(start) and start[0] in "=+-@\t\r\n\uff1d\uff0b\uff0d\uff20" and not NUMBER.fullmatch(cell)
+    return (bool(start) and start[0] in "=+-@\t\r\n\x00\uff1d\uff0b\uff0d\uff20" and not NUMBER.fullmatch(cell)
+            and cell != "-")
 
 
 def test_no_csv_cell_would_run_as_a_formula(graded, capsys):
