@@ -83,17 +83,35 @@ def cmd_intake(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    """List the autograded cells a grader should look at."""
+    """List the autograded cells a grader should look at; with --similar, look-alike written answers."""
     from rich.console import Console
 
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    root = find_course(args.course_dir)
+    if args.similar:
+        from course.grade.similar import FLOOR, find_similar
+
+        floor = FLOOR if args.min_similarity is None else args.min_similarity
+        report = find_similar(root, args.assignment, floor=floor)
+        if report.pairs:
+            console.print(text_table(
+                f"{args.assignment}: {len(report.pairs)} pair(s) of look-alike written answers "
+                f"({report.answers} answers read; a reason to read both, not proof)",
+                ["exercise", "student A", "student B", "similarity", "shared passage (prompt text left out)"],
+                [[p.exercise, p.student_a, p.student_b, f"{p.similarity:.0f}", p.overlap] for p in report.pairs]))
+        else:
+            print(for_terminal(f"{args.assignment}: no look-alike written answers ({report.answers} answers read)"))
+        if report.unreadable:  # student ids can hold anything: printed as text, like every cell above
+            print(for_terminal(f"could not read {len(report.unreadable)} notebook(s), skipped: "
+                               + ", ".join(report.unreadable)))
+        return 0
     from course.grade.review import flags
 
-    root = find_course(args.course_dir)
     found = flags(root, args.assignment)
     table = text_table(f"{args.assignment}: {len(found)} cell(s) to review",
                        ["student", "notebook", "cell", "score", "why"],
                        [[f.student, f.notebook, f.cell, f.score, f.reason] for f in found])
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    console.print(table)
     return 0
 
 
@@ -276,6 +294,11 @@ def main(argv: list[str] | None = None) -> int:
     intake.set_defaults(func=cmd_intake)
     review = sub.add_parser("review", help="list autograded cells a grader should look at, and why")
     review.add_argument("assignment")
+    review.add_argument("--similar", action="store_true",
+                        help="instead, list pairs of students whose written answers are far closer to each other "
+                             "than to the rest of the class (read from submitted/; prompt text left out)")
+    review.add_argument("--min-similarity", type=float, default=None, metavar="SCORE",
+                        help="with --similar: the lowest similarity (0-100) a pair may have (default: 80)")
     review.set_defaults(func=cmd_review)
     from course.grade.batch import SUBMISSION_LIMIT
 
