@@ -35,10 +35,11 @@ build: $(STAMP)  ## regenerate release/ from source/ (commit the result)
 check: $(STAMP)  ## validate scenarios and answer keys
 	$(VENV)/bin/course check
 
-bench: $(STAMP)  ## benchmarks: grading throughput, the sandbox's cost, notebook and import costs (minutes; not in make test)
+bench: $(STAMP)  ## benchmarks: grading throughput, the sandbox's cost, notebook and import costs, the look-alike check (minutes; not in make test)
 	$(PY) benchmarks/grading.py
 	$(PY) benchmarks/notebooks.py
 	$(PY) benchmarks/sandbox.py
+	$(PY) benchmarks/similar.py
 
 clean:
 	rm -rf .demo build dist *.egg-info deploy/jupyterhub/node_modules
