@@ -28,6 +28,7 @@ STUDENTS = [  # id, first, last
     ("fay", "Fay", "Unrostered"),
     ("hal", "Hal", "No-Ids"),
     ("ivy", "Ivy", "Formula"),
+    ("kai\x1b]0;pwned\x07", "Kai", "Escape"),  # an id that would retitle a grader's terminal; not in the roster
 ]
 GRADED = {("ada", "02-proper-language"): {"ranking-check": 3, "rewrite-check": 3.5},
           ("ada", "04-listening"): {"ranking-check": 1.5, "restate-check": 2.25},
@@ -117,7 +118,7 @@ def test_canvas_follows_its_importer_and_sends_no_grade_as_blank(course, tmp_pat
     assert rows["505"][pl] == ""  # waiting for a manual grade
     assert rows["506"][ls] == "EX" and rows["506"][pl] == "2.0"
     assert rows["507"][pl] == rows["507"][ls] == ""  # in the roster, never submitted
-    for sid in ("fay", "hal", "ivy"):
+    for sid in ("fay", "hal", "ivy", "kai\\x1b]0;pwned\\x07"):
         assert f"left out {sid}:" in out
     assert "'@ivy' would be read as a formula" in out
     assert "1 grade(s): handed in but not graded" in out
@@ -190,6 +191,7 @@ def test_nbgrader_export_takes_the_same_settings_and_logs_what_it_held_back(cour
                           cwd=course, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "#000501" in check_brightspace(dest, MAXIMA) and "left out fay" in proc.stderr
+    assert "left out kai\\x1b]0;pwned\\x07:" in proc.stderr and "\x1b" not in proc.stderr  # shown inert
 
 
 def test_a_flagged_cell_waits_for_a_grader_and_a_graders_score_is_left_alone(tmp_path):

@@ -31,7 +31,7 @@ from traitlets import Bool, Dict, Enum, Unicode
 from course.export.csv_export import CourseExport, write_csv
 from course.export.roster import Roster, excused, find_roster
 from course.export.rows import NOT_GRADED, exercise_rows, grade_rows
-from course.safe_text import formula_like
+from course.safe_text import for_terminal, formula_like
 
 NO_GRADE = {"canvas": "", "moodle": "-", "brightspace": ""}
 EXCUSED = {"canvas": "EX", "moodle": "-", "brightspace": ""}
@@ -89,8 +89,8 @@ class LmsExport(CourseExport):
 
     def export(self, gradebook: Gradebook) -> None:
         outcome = self.write(gradebook, self.to or self.default_name)
-        for line in outcome.lines():
-            self.log.warning("%s", line)
+        for line in outcome.lines():  # student ids and identifiers in these lines: shown as text, never run
+            self.log.warning("%s", for_terminal(line))
 
     def people(self, gradebook: Gradebook, outcome: Outcome) -> tuple[list[str], dict[str, float], list[Student]]:
         """The assignments, their maxima, and every student to write (with the roster's identifiers)."""
