@@ -72,7 +72,7 @@ def read_cells(nb_path: Path) -> list[dict]:
     """
     try:
         cells = json.loads(Path(nb_path).read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:  # Recursion: JSON nested too deep
         raise CourseError(f"{nb_path}: not a readable notebook ({exc}); open it in Jupyter and save it again") from None
     for cell in cells:
         if isinstance(cell.get("source"), list):

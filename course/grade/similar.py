@@ -225,7 +225,7 @@ def find_similar(root: Path, assignment: str, floor: float = FLOOR) -> Report:
                     raise CourseError(f"{path}: a link, not a file, or too large")  # never followed or read
                 cells = read_cells(path)
                 texts = {ex.key["exercise"]: answer_text(cells, ex) for ex in written}
-            except (CourseError, OSError, AttributeError, TypeError, ValueError, KeyError, RecursionError):
+            except (CourseError, OSError, AttributeError, TypeError, ValueError, KeyError):
                 report.unreadable.append(f"{student}/{path.name}")
                 continue
             for name, text in texts.items():
