@@ -150,8 +150,11 @@ def test_brightspace_prefixes_ids_and_holds_provisional_scores_back(course, tmp_
     rows = check_brightspace(tmp_path / "b.csv", MAXIMA)
     assert rows["#000501"]["Username"] == "#ada" and rows["#000123"]["Username"] == "#00123"
     assert rows["#dee"]["02-proper-language Points Grade"] == "" and "waiting for a manual grade" in out
-    export(course, "brightspace", tmp_path / "p.csv", "--include-provisional", capsys=capsys)
-    assert check_brightspace(tmp_path / "p.csv", MAXIMA)["#dee"]["02-proper-language Points Grade"] == "4.0"
+    export(course, "brightspace", tmp_path / "p.csv", "--include-provisional", "--late-column", capsys=capsys)
+    provisional = check_brightspace(tmp_path / "p.csv", MAXIMA)
+    assert provisional["#dee"]["02-proper-language Points Grade"] == "4.0"
+    late = "02-proper-language late penalty Text Grade"
+    assert provisional["#000501"][late] == "0.0" and provisional["#gus"][late] == ""  # no submission: blank
 
 
 def test_without_a_roster_the_nbgrader_id_is_the_login_with_a_warning(course, tmp_path, capsys):

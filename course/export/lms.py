@@ -74,6 +74,11 @@ class Student:
     entry: dict[str, str]  # the roster row ({} without a roster)
     grades: dict[str, dict]  # assignment -> grade row
 
+    def late(self, assignment: str) -> float | str:
+        """The late penalty taken off this assignment's score (blank without a submission)."""
+        row = self.grades.get(assignment)
+        return row["late_submission_penalty"] if row else ""
+
 
 class LmsExport(CourseExport):
     """Shared rules of the LMS files: the roster, what counts as a grade, and the held-back summary.
@@ -124,7 +129,7 @@ class LmsExport(CourseExport):
         row = student.grades.get(name)
         status = row["status"] if row else "missing"
         if name in excused(student.entry):
-            outcome.held.append(Held(student.sid, name, f"excused in the roster: sent as {EXCUSED[self.lms]!r}"))
+            outcome.held.append(Held(student.sid, name, f"excused in the roster: sent as {_shown(EXCUSED[self.lms])}"))
             return EXCUSED[self.lms]
         if status == "graded":
             return row["score"]
@@ -135,12 +140,11 @@ class LmsExport(CourseExport):
         if status == "missing" and self.zero_missing:
             outcome.held.append(Held(student.sid, name, "missing: sent as 0 (--zero-missing)"))
             return 0.0
-        shown = repr(NO_GRADE[self.lms]) if NO_GRADE[self.lms] else "blank"
         why = {"missing": "no submission (--zero-missing sends 0)",
                "needs manual grade": "waiting for a manual grade (--include-provisional sends the autograder's score)",
                NOT_GRADED: "handed in but not graded (grading failed or has not run): grade it, then export again",
                }[status]
-        outcome.held.append(Held(student.sid, name, f"{why}: sent as no grade ({shown})"))
+        outcome.held.append(Held(student.sid, name, f"{why}: sent as no grade ({_shown(NO_GRADE[self.lms])})"))
         return NO_GRADE[self.lms]
 
     def identifiers(self, student: Student, columns: dict[str, str], outcome: Outcome,
@@ -242,8 +246,7 @@ class MoodleCsv(LmsExport):
                 if self.comments:
                     row[f"{n} feedback"] = self.comment(p, n, cells)
                 if self.late_column:
-                    graded = p.grades.get(n)
-                    row[f"{n} late penalty"] = graded["late_submission_penalty"] if graded else ""
+                    row[f"{n} late penalty"] = p.late(n)
             rows.append(row)
         outcome.notes.insert(0, f"in Moodle, map {header!r} to {self.MAP_TO[header]} and each score column to its "
                                 "grade item" + (" (a new item is out of 100, as these scores are)"
@@ -284,12 +287,15 @@ class BrightspaceCsv(LmsExport):
             for n in names:
                 row[f"{n} Points Grade"] = self.grade(p, n, outcome)
                 if self.late_column:
-                    graded = p.grades.get(n)
-                    row[f"{n} late penalty Text Grade"] = graded["late_submission_penalty"] if graded else ""
+                    row[f"{n} late penalty Text Grade"] = p.late(n)
             rows.append(row)
         write_csv(dest, ["OrgDefinedId", "Username", *items, *late, "End-of-Line Indicator"], rows,
                   keep={"OrgDefinedId", "Username"})
         return outcome
+
+
+def _shown(value: str) -> str:
+    return repr(value) if value else "blank"
 
 
 def _full_name(person: Student) -> str:
