@@ -29,7 +29,12 @@ SCORES = {("s1", "02-proper-language"): {"ranking-check": 3, "rewrite-check": 3.
           ("s1", "04-listening"): {"ranking-check": 1.5, "restate-check": 2.25}}
 
 
-def build_gradebook(db: Path) -> None:
+STORED = STUDENTS[::-1]  # stored out of order on purpose: exports sort
+
+
+def build_gradebook(db: Path, students=STORED, scores=SCORES, waiting=frozenset()) -> None:
+    """The CELLS assignments, `students` (id, first, last, email; stored in this order) and their `scores`
+    (None: never scored); `waiting` holds (student, cell) pairs still needing a manual grade."""
     from nbgrader.api import Gradebook
 
     from course.grade.gradebook import scripts_on_path
@@ -41,22 +46,26 @@ def build_gradebook(db: Path) -> None:
             gb.add_notebook(nb, name)
             for cell, points in cells.items():
                 gb.add_grade_cell(cell, nb, name, max_score=points, cell_type="code")
-        for sid, first, last, email in reversed(STUDENTS):  # stored out of order on purpose
+        for sid, first, last, email in students:
             gb.add_student(sid, first_name=first, last_name=last, email=email)
-        for (sid, name), scores in SCORES.items():
+        for (sid, name), marks in scores.items():
             gb.add_submission(name, sid, timestamp=datetime(2026, 11, 20, 9, 30))
-            for cell, score in scores.items():
+            for cell, score in marks.items():
                 grade = gb.find_grade(cell, CELLS[name][0], name, sid)
-                grade.auto_score, grade.needs_manual_grade = score, False
+                grade.auto_score, grade.needs_manual_grade = score, (sid, cell) in waiting
         gb.db.commit()
+
+
+def course_folder(folder: Path, root: Path) -> Path:
+    """A course folder whose source/ is the real one (for the exercises' sub-objectives) and its config."""
+    (folder / "source").symlink_to(root / "source")
+    (folder / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text())
+    return folder
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, root):
-    """A course folder whose source/ is the real one (for the exercises' sub-objectives)."""
-    folder = tmp_path_factory.mktemp("exports")
-    (folder / "source").symlink_to(root / "source")
-    (folder / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text())
+    folder = course_folder(tmp_path_factory.mktemp("exports"), root)
     build_gradebook(folder / "gradebook.db")
     return folder
 

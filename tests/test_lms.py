@@ -8,12 +8,11 @@ identifier a spreadsheet would run), hostile names and ids with leading zeros.
 from __future__ import annotations
 
 import csv
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from lms_rules import check_brightspace, check_canvas, check_moodle, read
-from test_exports import CELLS
+from test_exports import build_gradebook, course_folder
 
 from course.cli import main
 
@@ -59,29 +58,10 @@ ROSTER = [  # fay is missing; gus has no gradebook entry; hal has no identifiers
 
 
 def build(folder: Path, root: Path) -> Path:
-    from nbgrader.api import Gradebook
-
     from course.export.roster import COLUMNS
-    from course.grade.gradebook import scripts_on_path
 
-    (folder / "source").symlink_to(root / "source")
-    (folder / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text())
-    scripts_on_path()
-    with Gradebook(f"sqlite:///{folder / 'gradebook.db'}") as gb:
-        for name, (nb, cells) in CELLS.items():
-            gb.add_assignment(name)
-            gb.add_notebook(nb, name)
-            for cell, points in cells.items():
-                gb.add_grade_cell(cell, nb, name, max_score=points, cell_type="code")
-        for sid, first, last in STUDENTS:
-            gb.add_student(sid, first_name=first, last_name=last)
-        for (sid, name), scores in GRADED.items():
-            gb.add_submission(name, sid, timestamp=datetime(2026, 11, 20, 9, 30))
-            for cell, score in scores.items():
-                grade = gb.find_grade(cell, CELLS[name][0], name, sid)
-                grade.auto_score = score
-                grade.needs_manual_grade = sid == "dee" and cell == "rewrite-check"
-        gb.db.commit()
+    build_gradebook(course_folder(folder, root) / "gradebook.db", [(*s, "") for s in STUDENTS], GRADED,
+                    waiting={("dee", "rewrite-check")})
     (folder / "submitted" / "cy" / "02-proper-language").mkdir(parents=True)
     with open(folder / "class-roster.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
