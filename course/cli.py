@@ -240,6 +240,38 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_answers(args: argparse.Namespace) -> int:
+    """Model answers into every student's feedback, then release it: refused before the due date."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from course.author.nbgrader_run import nbgrader
+    from course.grade.model_answers import not_yet
+
+    root = find_course(args.course_dir)
+    url = _gradebook(root, args.db_url)
+    with Gradebook(url) as gb:
+        try:
+            why = not_yet(gb.find_assignment(args.assignment).duedate)
+        except MissingEntry:
+            raise CourseError(f"the gradebook has no assignment {args.assignment!r}; grade it first") from None
+    if why:
+        raise CourseError(f"no model answers for {args.assignment} yet: {why}")
+    env = {"NBGRADER_DB_URL": url}
+    steps = [("generate_feedback", args.assignment, "--force", "--ModelAnswers.enabled=True")]
+    if not args.no_release:
+        steps.append(("release_feedback", args.assignment))
+    for step in steps:
+        proc = nbgrader(*step, cwd=root, check=False, env=env)
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-5:])
+            raise CourseError(f"`nbgrader {' '.join(step)}` failed (exit {proc.returncode}); the feedback files "
+                              f"are in {root / 'feedback'}:\n{tail}")
+        print(for_terminal(f"nbgrader {step[0]} {args.assignment}: done"))
+    print(for_terminal(f"model answers for {args.assignment} are in each student's feedback"
+                       + ("" if args.no_release else ", released")))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Figures (PNG) and tables (CSV) for graders without Jupyter: the dashboard's content."""
     from course.export.report import load_exports, summary_table, write_report
@@ -317,6 +349,13 @@ def main(argv: list[str] | None = None) -> int:
                        help="run student code in the bubblewrap sandbox: auto (when the host can; the default, "
                             "or c.Sandbox.mode), require (refuse to grade without it) or off")
     grade.set_defaults(func=cmd_grade)
+    answers = sub.add_parser("answers", help="after the due date: model answers into each student's feedback, "
+                             "released through nbgrader")
+    answers.add_argument("assignment")
+    answers.add_argument("--db-url", default=None, help="gradebook URL (default: $NBGRADER_DB_URL, else the course's)")
+    answers.add_argument("--no-release", action="store_true",
+                         help="write the feedback files but do not run `nbgrader release_feedback`")
+    answers.set_defaults(func=cmd_answers)
     from course.export import FORMATS
 
     export = sub.add_parser("export", help="write grades.csv, per-sub-objective scores or LMS import files")

@@ -10,7 +10,7 @@ from typing import Any
 
 from course.grade.payload import MIME, make_payload
 from course.grade.ranking import check_shape
-from course.grade.reflection import clean_text, describe, load_rubric, open_criteria
+from course.grade.reflection import clean_text, describe, load_rubric, open_criteria, readability_advice
 from course.grade.result import NOT_ANSWERED
 from course.safe_text import for_markdown
 
@@ -35,7 +35,7 @@ class AnswerNotReady(Exception):
 
 
 # Set by the grading kernel's preload (course.grade.config): there the answer is scored outside the
-# kernel and the cell's output replaced, so the formative criteria (readability loads NLTK, ~0.7 s)
+# kernel and the cell's output replaced, so the formative criteria (readability advice loads NLTK, ~0.7 s)
 # would be computed for nobody.
 GRADING = False
 
@@ -68,6 +68,8 @@ def record_reflection(exercise: str, answer: Any, rubric: str = "plain-language"
     else:
         spec = load_rubric(rubric)
         lines = describe(open_criteria(text, spec), spec)
+        advice = readability_advice(text)
+        lines += [advice] if advice else []
         lines.append("The key ideas of your answer are checked when it is graded.")
     _show(exercise, "reflection", answer, lines or [NOT_ANSWERED])
     if text is None:

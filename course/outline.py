@@ -19,6 +19,7 @@ class Entry:
     wording_1202: str | None
     note_1002: str | None = None
     parent: str | None = None
+    transcribed_1202: str | None = None  # another transcription's 220-1202 wording, where they differ
     leaves: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -80,6 +81,7 @@ def parse_outline(data: dict) -> Outline:
                     wording_1202=leaf.get("wording_1202"),
                     note_1002=leaf.get("note_1002"),
                     parent=sub_id,
+                    transcribed_1202=leaf.get("transcribed_1202"),
                 )
             )
         add(
@@ -90,6 +92,7 @@ def parse_outline(data: dict) -> Outline:
                 wording_1202=sub.get("wording_1202"),
                 note_1002=sub.get("note_1002"),
                 leaves=tuple(leaf["id"] for leaf in leaves),
+                transcribed_1202=sub.get("transcribed_1202"),
             )
         )
     if not entries:

@@ -71,7 +71,10 @@ def test_check_on_a_broken_scenario_set_names_file_and_node(scenario_data, tmp_p
 
     folder = tmp_path / "scenarios"
     folder.mkdir()
-    _write_yaml(folder / "tiny.yaml", scenario_data)  # a good one, for contrast
+    good = copy.deepcopy(scenario_data)  # a good one, for contrast: it also keeps the fairness rules
+    good["shuffle"] = True
+    good["nodes"]["a"]["choices"][1]["text"] = "Acronyms, and then some more acronyms"
+    _write_yaml(folder / "tiny.yaml", good)
     looped = copy.deepcopy(scenario_data)
     looped["id"] = "looped"
     looped["nodes"]["b"]["choices"][0]["next"] = "a"

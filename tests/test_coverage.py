@@ -111,9 +111,24 @@ def test_the_course_map_shows_the_wording_of_each_exam(table):
     assert "220-1002" in table.loc["distractions.coworkers", "220-1102"]
     assert table.loc["difficult.discretion", "changed in 1202"] == "yes"
     assert table.loc["language", "changed in 1202"] == ""
+    # Where transcriptions of 220-1202 differ, the map shows both, so an instructor can check them.
+    assert 'also transcribed: "Avoid dismissing customer issues"' in table.loc["difficult.dismissing", "220-1202"]
 
 
 def test_a_subobjective_row_gathers_its_leaves(table, root):
     where = locate(root)
     assert set(table.loc["distractions", "assessed"].split(", ")) >= where["distractions.calls"].assessed
     assert "07-distractions" in table.loc["distractions", "taught"]
+
+
+def test_check_reports_a_prompt_whose_scoring_block_is_stale_and_the_fix_rewrites_it(root, tmp_path):
+    from course.author.rubric_blocks import update
+    from course.author.rubric_text import HEADING
+
+    course = copy_course(root, tmp_path)
+    edit_cells(course, lambda cell: setattr(cell, "source", cell.source.split(HEADING)[0])
+               if cell.cell_type == "markdown" else None)
+    stale = [p for p in check_course(course).problems if "does not show how its written exercise is scored" in p]
+    assert len(stale) == len(assignments(course))  # one written exercise per assignment
+    assert len(update(course)) == len(assignments(course))
+    assert check_course(course).problems == [] and update(course) == []  # written once, then nothing to do

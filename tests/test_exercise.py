@@ -45,3 +45,13 @@ def test_the_grading_kernel_records_without_computing_formative_feedback(shown, 
     monkeypatch.setattr(exercise, "open_criteria", lambda *a: pytest.fail("criteria computed in the grading kernel"))
     exercise.record_reflection("x", "I am sorry, I will be there at 10:20 because of the traffic.")
     assert shown[-1]["text/plain"].startswith("- Recorded for grading.")
+
+
+def test_the_check_cell_gives_reading_ease_as_advice_only_on_a_long_answer(shown):
+    import course.exercise as exercise
+
+    sentence = "I am sorry about the wait, and I will call you at ten with a new time. "
+    exercise.record_reflection("x", sentence * 2, rubric="late-call")
+    assert "Flesch" not in shown[-1]["text/plain"]
+    exercise.record_reflection("x", sentence * 8, rubric="late-call")
+    assert "Advice, not scored: Flesch reading ease" in shown[-1]["text/plain"]

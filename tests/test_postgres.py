@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from helpers import free_port
 
-from course.author.source import CourseError, assignments
+from course.author.source import CourseError, assignments, exercises, notebooks
 from course.grade import batch, gradebook
 
 COURSE_BIN = Path(sys.executable).parent / "course"
@@ -113,7 +113,8 @@ def test_demo_class_graded_with_four_workers_on_postgres_equals_sqlite(demo_run,
         assert f"{name}: 6 graded, 0 failed" in proc.stdout, proc.stdout
     sqlite = _grades(f"sqlite:///{instructor / 'gradebook.db'}")
     pg = _grades(postgres)
-    assert len(sqlite) == len(names) * 6 * 2, "the demo class: 6 students, 2 graded cells per assignment"
+    cells = sum(len(exercises(nb)) for name in names for nb in notebooks(course, name))
+    assert len(sqlite) == cells * 6, "the demo class: 6 students, every graded cell of every assignment"
     assert pg == sqlite  # same cells, same scores: no grade lost or changed by four workers at once
     assert not (course / "gradebook.db").exists(), "nothing went to a SQLite file"
     # the export reads the same gradebook through the same URL

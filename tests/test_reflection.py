@@ -30,7 +30,7 @@ def test_each_criterion_reports_what_it_found():
     r = score_reflection(text, IDEAS)
     assert r.fraction < 1.0
     assert any(acronym in line and line.startswith("jargon") for line in r.lines), r.lines
-    assert any(line.startswith("readability") and "Flesch reading ease" in line for line in r.lines)
+    assert not any("readability" in line or "Flesch" in line for line in r.lines)  # advice only, never scored
     assert any(line.startswith("length") and "words in" in line for line in r.lines)
 
 
@@ -110,7 +110,7 @@ def test_copying_a_jargon_heavy_original_scores_zero():
 
 RUBRIC_FOLDER = Path(__file__).parents[1] / "course" / "rubrics"
 RUBRICS = sorted(p.stem for p in RUBRIC_FOLDER.glob("*.yaml") if p.stem not in ("jargon", "conduct"))
-KNOWN_CRITERIA = {"ideas", "jargon", "readability", "length", "questions"}
+KNOWN_CRITERIA = {"ideas", "jargon", "length", "questions"}  # readability is advice, not a criterion
 
 
 @pytest.mark.parametrize("rubric_id", RUBRICS)
@@ -240,3 +240,15 @@ def test_an_idea_that_is_the_point_of_the_task_can_count_for_more():
     for bad in ("0", "-1", "two", "true"):
         with pytest.raises(KeyFormatError, match="weight"):
             split_key(cell(bad))
+
+
+def test_readability_is_advice_only_and_only_on_answers_long_enough_to_measure():
+    from course.grade.reflection import ADVICE_MIN_WORDS, readability_advice
+
+    short = "Your storage is nearly full. I will move old photos to the cloud and remove programs you never use."
+    assert readability_advice(short) is None  # a Flesch score on 20 words swings with one sentence
+    long = " ".join([short] * (ADVICE_MIN_WORDS // len(short.split()) + 1))
+    advice = readability_advice(long)
+    assert advice.startswith("Advice, not scored: Flesch reading ease") and "easy to read" in advice
+    for rubric_id in RUBRICS:
+        assert "readability" not in load_rubric(rubric_id)["criteria"], rubric_id

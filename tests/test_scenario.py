@@ -1,6 +1,7 @@
 import pytest
 import yaml
 
+from course.author.fairness import scenario_problems
 from course.play.player import Player
 from course.play.scenario import (
     ScenarioError,
@@ -123,5 +124,6 @@ def test_the_readme_worked_example_is_a_valid_scenario(root):
     readme = (root / "README.md").read_text()
     block = readme.split("### Writing a scenario", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     s = parse_scenario(yaml.safe_load(block), "README.md")
-    assert s.id == "chat-password-reset" and s.decision_range() == (1, 2)
+    assert s.id == "chat-password-reset" and s.decision_range() == (2, 2)
     assert s.best_path() == [("greet", 0), ("verify", 0)]
+    assert scenario_problems(s) == []  # the example keeps every fairness rule it describes

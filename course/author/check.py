@@ -11,7 +11,18 @@ from pathlib import Path
 import nbformat
 
 from course.author.coverage import gaps, taught_ids
-from course.author.source import SHOW, CourseError, assignments, exercises, notebooks
+from course.author.fairness import (
+    MAX_LENGTH_CREDIT,
+    decisions,
+    ranking_length_credit,
+    ranking_options,
+    ranking_share_problems,
+    scenario_problems,
+    share_problems,
+)
+from course.author.rubric_blocks import prompt_cells
+from course.author.rubric_text import rubric_block
+from course.author.source import SHOW, CourseError, Exercise, assignments, exercises, notebooks, read_cells
 from course.grade.keys import KeyFormatError
 from course.outline import OutlineError, load_outline
 from course.play.scenario import ScenarioError, load_scenario_file, shipped_folder
@@ -31,6 +42,7 @@ def check_scenarios(folder: Path, report: Report) -> set[str]:
     if not files:
         report.problems.append(f"{folder}: no scenario files (*.yaml) found")
     ok = set()
+    scored = []
     for path in files:
         report.scenarios += 1
         try:
@@ -43,13 +55,32 @@ def check_scenarios(folder: Path, report: Report) -> set[str]:
                 f"{path}: id {scenario.id!r} differs from the file name; rename the file or the id "
                 f"(notebooks load scenarios by file name, logs record the id)"
             )
+        report.problems += [f"{path}: {p}" for p in scenario_problems(scenario)]
+        scored += decisions(scenario)
         ok.add(path.stem)
+    report.problems += share_problems(scored, f"{folder} (all scenarios)")
     return ok
+
+
+def ranking_problems(nb_path: Path, found: list[Exercise]) -> list[tuple[str, dict[str, str], list[str]]]:
+    """Pair each ranking key with the options listed above its answer cell; return them for the
+    course-wide share rule, and append per-ranking problems to `problems` on the way."""
+    options_above: dict[str, dict[str, str]] = {}
+    latest: dict[str, str] = {}
+    for cell in read_cells(nb_path):
+        if cell.get("cell_type") == "markdown":
+            latest = ranking_options("".join(cell.get("source") or "")) or latest
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id:
+            options_above[grade_id] = latest
+    return [(ex.key["exercise"], options_above.get(ex.grade_id, {}), ex.key["order"])
+            for ex in found if ex.key["kind"] == "ranking"]
 
 
 def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> None:
     """Source notebooks must be valid, keys well formed, and every show(...) a real scenario."""
     outline = load_outline()
+    rankings: list[tuple[str, dict[str, str], list[str]]] = []
     for name in assignments(root):
         for nb_path in notebooks(root, name):
             report.notebooks += 1
@@ -79,9 +110,32 @@ def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> No
                             f"{nb_path}: cell {index} shows scenario {sid!r}, which is missing or broken"
                         )
             try:
-                exercises(nb_path)
+                found = exercises(nb_path)
             except (KeyFormatError, CourseError) as exc:
                 report.problems.append(f"{nb_path}: {exc}")
+                continue
+            for index, rubric, points in prompt_cells(nb, found):
+                if rubric_block(rubric, points) not in nb.cells[index].source:
+                    report.problems.append(
+                        f"{nb_path}: cell {index + 1} does not show how its written exercise is scored now; run "
+                        "`python -m course.author.rubric_blocks` to write the rubric's criteria and weights into it"
+                    )
+            keys = {ex.key["exercise"]: ex.key for ex in found}
+            for name, options, order in ranking_problems(nb_path, found):
+                if sorted(options) != sorted(order):
+                    report.problems.append(
+                        f"{nb_path}: ranking {name!r} lists options {''.join(sorted(options)) or 'none'} above its "
+                        f"answer cell, but its key orders {''.join(sorted(order))}; list each as '- **A.** text'"
+                    )
+                    continue
+                credit = ranking_length_credit(options, order, keys[name].get("ties"))
+                if credit > MAX_LENGTH_CREDIT:
+                    report.problems.append(
+                        f"{nb_path}: ranking {name!r}: ordering its options longest first earns {credit:.0%} "
+                        f"(at most {MAX_LENGTH_CREDIT:.0%}); shorten strong options or lengthen weak ones"
+                    )
+                rankings.append((f"{nb_path.parent.name}/{name}", options, order))
+    report.problems += ranking_share_problems(rankings)
 
 
 def check_course(root: Path | None, scenario_folder: Path | None = None) -> Report:

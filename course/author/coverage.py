@@ -93,7 +93,8 @@ def course_map(root: Path) -> pd.DataFrame:
             "number": entry.number,
             "id": entry.id,
             "220-1102": entry.wording_1102 or (f"— (220-1002: {entry.note_1002})" if entry.note_1002 else "—"),
-            "220-1202": entry.wording_1202 or "— (dropped)",
+            "220-1202": (entry.wording_1202 or "— (dropped)")
+            + (f" (also transcribed: \"{entry.transcribed_1202}\")" if entry.transcribed_1202 else ""),
             "changed in 1202": "yes" if entry.changed_in_1202 else "",
             "taught": ", ".join(sorted(set().union(*(where[i].taught for i in ids)))),
             "played": ", ".join(sorted(set().union(*(where[i].played for i in ids)))),

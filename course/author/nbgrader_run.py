@@ -12,10 +12,12 @@ class StepFailed(RuntimeError):
     """An nbgrader step exited non-zero; the message holds the command and its last lines."""
 
 
-def nbgrader(*args: str, cwd: str | Path, check: bool = True) -> subprocess.CompletedProcess:
+def nbgrader(*args: str, cwd: str | Path, check: bool = True,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "nbgrader", *args]
     # nbgrader runs `alembic` by name: put this interpreter's scripts first on PATH.
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    env = {**os.environ, **(env or {}),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])

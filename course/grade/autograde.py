@@ -77,7 +77,7 @@ def score_payload(key: dict, payloads: list[dict], errors: list[str], reference:
         return Result(0.0, [why, *errors] if errors else [why])
     answer = payloads[0].get("answer")
     if key["kind"] == "ranking":
-        return score_ranking(answer, key["order"])
+        return score_ranking(answer, key["order"], key.get("ties"))
     second = (lambda text: reading(reader, text, key["exercise"])) if reader else None
     return score_reflection(answer, key["ideas"], key.get("rubric", "plain-language"), reference=reference,
                             topic=key.get("topic"), second=second)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
+    GetGrades,
     IgnorePattern,
     LimitOutput,
     OverwriteCells,
@@ -19,6 +20,7 @@ from course.grade import gradebook
 from course.grade.autograde import HoldFlagged, ScoreAnswers, StripKeys
 from course.grade.inert import SAFE_FILTERS, MakeInert, SafeHTMLExporter
 from course.grade.limits import CapOutputs
+from course.grade.model_answers import ModelAnswers
 from course.grade.restore import RestoreCells
 from course.grade.safe_execute import SafeExecute
 
@@ -48,6 +50,8 @@ def configure(c) -> None:
     # policy (feedback through SafeHTMLExporter; formgrader through these settings, and through
     # course.grade.formgrader_guard where that server extension runs).
     c.GenerateFeedback.exporter_class = SafeHTMLExporter
+    # Model answers join the feedback only when `course answers` asks, and only after the due date.
+    c.GenerateFeedback.preprocessors = [GetGrades, ModelAnswers, CSSHTMLHeaderPreprocessor]
     c.HTMLExporter.sanitize_html = True
     c.HTMLExporter.filters = SAFE_FILTERS
     # An unreadable notebook is set aside and replaced by a blank one that says why.

@@ -5,7 +5,7 @@
     #   exercise: language-ranking
     #   kind: ranking
     #   objectives: [language]
-    #   order: [B, D, A, C]
+    #   order: [C, A, B]
     ### END HIDDEN TESTS
 
 nbgrader strips the block from the release; at autograde time `StripKeys` removes it again
@@ -31,6 +31,30 @@ KINDS = {"ranking": ("order",), "reflection": ("ideas",)}
 
 class KeyFormatError(ValueError):
     """A malformed key in a source notebook; the message says what to fix."""
+
+
+def _check_ties(key: dict) -> None:
+    """`ties` groups options the notes rank equally: each group is two or more options that sit
+    next to each other in `order`, and no option is in two groups."""
+    ties = key.get("ties")
+    if ties is None:
+        return
+    order = key["order"]
+    if not isinstance(ties, list) or not all(isinstance(t, list) for t in ties):
+        raise KeyFormatError("a ranking key's 'ties' must be a list of groups of letters, each group a list")
+    key["ties"] = [[str(x) for x in tie] for tie in ties]
+    seen: set[str] = set()
+    for tie in key["ties"]:
+        where = f"tie group {tie}"
+        if len(tie) < 2 or len(set(tie)) != len(tie) or not set(tie) <= set(order):
+            raise KeyFormatError(f"{where} must list two or more distinct options from 'order'")
+        if seen & set(tie):
+            raise KeyFormatError(f"{where} shares an option with another group")
+        seen |= set(tie)
+        spots = sorted(order.index(x) for x in tie)
+        if spots[-1] - spots[0] != len(tie) - 1:
+            raise KeyFormatError(f"{where} must sit together in 'order' (an option between them would be both "
+                                 "above and below the group)")
 
 
 def _parse(body: str) -> dict | None:
@@ -64,6 +88,7 @@ def _parse_cached(body: str) -> dict | None:
         key["order"] = [str(x) for x in key["order"]]
         if len(set(key["order"])) != len(key["order"]) or len(key["order"]) < 2:
             raise KeyFormatError("a ranking key's 'order' must list two or more distinct items")
+        _check_ties(key)
     if kind == "reflection":
         for idea in key["ideas"]:
             if not isinstance(idea, dict) or not idea.get("label") or not (idea.get("terms") or idea.get("patterns")):

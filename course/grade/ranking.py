@@ -4,6 +4,8 @@ Every pair of items in the right order counts for the student and every pair in 
 counts against: the fraction is (right - wrong) / pairs, floored at 0. Plain pairwise credit gave a
 random order half the points; this gives the reverse order 0 and a random order of five items
 about 16% on average, while one neighbouring swap still keeps 80%.
+
+A key may tie options the notes rank equally (a `ties` list of groups of letters): their pairs are not scored.
 """
 
 from __future__ import annotations
@@ -47,13 +49,20 @@ def pair_credit(right: int, wrong: int) -> float:
     return max(0.0, (right - wrong) / (right + wrong)) if right + wrong else 0.0
 
 
-def score_ranking(answer: Any, key: list[str]) -> Result:
+def scored_pairs(key: list[str], ties: list[list[str]] | None = None) -> list[tuple[str, str]]:
+    """The (better, worse) pairs the key orders; a pair inside one tie group is not scored,
+    because the notes give no reason to put either of them first."""
+    group = {item: n for n, tie in enumerate(ties or []) for item in tie}
+    return [(a, b) for a, b in combinations(key, 2) if a not in group or group.get(b) != group[a]]
+
+
+def score_ranking(answer: Any, key: list[str], ties: list[list[str]] | None = None) -> Result:
     """Chance-corrected pair credit; any malformed answer scores 0 and says why."""
     items, problems = check_shape(answer, sorted(key))
     if items is None:
         return Result(0.0, problems, answered=problems != [NOT_ANSWERED])
     position = {item: i for i, item in enumerate(items)}
-    pairs = list(combinations(key, 2))  # (better, worse) by the key
+    pairs = scored_pairs(key, ties)
     wrong = [(better, worse) for better, worse in pairs if position[better] > position[worse]]
     right = len(pairs) - len(wrong)
     fraction = pair_credit(right, len(wrong))
@@ -62,6 +71,7 @@ def score_ranking(answer: Any, key: list[str]) -> Result:
              + (f"{rule} = {fraction:.0%} of the points." if right >= len(wrong) else
                 f"{rule} is below zero, so 0 points (a guess earns about as much).")]
     lines += [f"You put {worse} above {better}; {better} is the stronger response." for better, worse in wrong]
+    lines += [f"{' and '.join(tie)} are equally weak: either order is fine." for tie in ties or []]
     if wrong:
         lines.append("To improve: for each pair above, reread the notes on what makes one response stronger.")
     return Result(fraction, lines)

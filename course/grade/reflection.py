@@ -201,19 +201,25 @@ def open_criteria(text: str, rubric: dict) -> list[Criterion]:
             count=len(flagged),
             tip="say each flagged word the way the customer would, in everyday words",
         ))
-    if "readability" in crit:
-        ease = flesch_reading_ease(text)
-        lo, hi = crit["readability"]["zero_at"], crit["readability"]["full_at"]
-        out.append(Criterion(
-            "readability", min(1.0, max(0.0, (ease - lo) / (hi - lo))),
-            f"Flesch reading ease {ease:.0f} (full credit at {hi} or more)",
-            tip="use shorter sentences and shorter, everyday words",
-        ))
     if "length" in crit:
         out.append(_length(text, crit["length"]))
     if "questions" in crit:
         out.append(_questions(text, crit["questions"]))
     return out
+
+
+ADVICE_MIN_WORDS = 100  # below this a Flesch score swings with one sentence: it is not shown at all
+EASY_READING = 60  # Flesch reading ease at which most adults read a text easily
+
+
+def readability_advice(text: str) -> str | None:
+    """Reading ease as advice, never scored, and only on an answer long enough for it to mean something."""
+    words, _ = words_and_sentences(text)
+    if words < ADVICE_MIN_WORDS:
+        return None
+    ease = flesch_reading_ease(text)
+    verdict = "easy to read" if ease >= EASY_READING else "try shorter sentences and everyday words"
+    return f"Advice, not scored: Flesch reading ease {ease:.0f} ({EASY_READING} or more reads easily): {verdict}."
 
 
 def _length(text: str, spec: dict) -> Criterion:

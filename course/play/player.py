@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from course.play.scenario import Choice, Node, Scenario
+from course.play.scenario import MIN_SCORE, Choice, Ending, Node, Scenario
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,16 @@ class Player:
         if self.scenario.scoring == "ending" and not self.finished:
             return 0
         return self.scenario.path_score([(s.node, s.index) for s in self.steps])
+
+    @property
+    def ending(self) -> Ending | None:
+        """The ending reached, in the words that match this path's choices (None before the end)."""
+        ending = self.node.ending
+        return ending.told([s.choice.score for s in self.steps]) if ending else None
+
+    @property
+    def took_weak(self) -> bool:
+        return any(s.choice.score == MIN_SCORE for s in self.steps)
 
     @property
     def best_score(self) -> int:

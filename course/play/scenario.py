@@ -10,6 +10,7 @@ from course import yaml_text
 from course.outline import Outline, load_outline
 
 MIN_SCORE, MAX_SCORE = 0, 2
+RECOVERY_SCORE = 1
 SCORING_MODES = ("sum", "ending")  # sum of choice scores, or the score of the ending reached
 SETTINGS = ("phone", "chat", "email", "home", "office", "data-centre", "hospital", "school", "shop", "hotel",
             "accountancy", "library")
@@ -31,14 +32,29 @@ class Choice:
     score: int
     feedback: str
     objectives: tuple[str, ...]
+    recovery: bool = False  # the right move after a weak choice: capped at 1, so a repair never equals no mistake
 
 
 @dataclass(frozen=True)
 class Ending:
+    """Where a path stops. Its words may differ with the path: an ending reached both by a path
+    with a weak choice and by one without tells `if_weak` to the first, so it never praises a
+    student for what they did not do (`if_mixed` likewise for a path with an acceptable choice)."""
+
     title: str
     text: str
     summary: str
     score: int | None = None  # used when the scenario's scoring mode is "ending"
+    if_weak: Ending | None = None
+    if_mixed: Ending | None = None
+
+    def told(self, scores: list[int]) -> Ending:
+        """The words for a path whose choices scored `scores`."""
+        if MIN_SCORE in scores:
+            return self.if_weak or self.if_mixed or self
+        if any(s < MAX_SCORE for s in scores):
+            return self.if_mixed or self
+        return self
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,54 @@ class Scenario:
 
         return walk(node_id or self.start)[1]
 
+    def best_with_weak(self) -> tuple[int, list[tuple[str, int]]] | None:
+        """The highest score of a path that takes at least one weak choice, and that path.
+
+        None when no path has a weak choice. The course's rule: this is below the best score,
+        so a mistake and its recovery never add up to a path without the mistake.
+        """
+        memo: dict[tuple[str, bool], tuple[int, list[tuple[str, int]]] | None] = {}
+
+        def walk(nid: str, weak: bool) -> tuple[int, list[tuple[str, int]]] | None:
+            if (nid, weak) not in memo:
+                node = self.nodes[nid]
+                if node.ending:
+                    end = (node.ending.score or 0) if self.scoring == "ending" else 0
+                    memo[nid, weak] = (end, []) if weak else None
+                else:
+                    options = []
+                    for i, c in enumerate(node.choices):
+                        rest = walk(c.next, weak or c.score == MIN_SCORE)
+                        if rest is not None:
+                            gain = c.score if self.scoring == "sum" else 0
+                            options.append((rest[0] + gain, -i, [(nid, i), *rest[1]]))
+                    best = max(options, key=lambda o: (o[0], o[1]), default=None)
+                    memo[nid, weak] = (best[0], best[2]) if best else None
+            return memo[nid, weak]
+
+        return walk(self.start, False)
+
+    def path_kinds(self) -> dict[str, set[str]]:
+        """For each ending node, the kinds of path that reach it: "strong" (every choice strong),
+        "mixed" (an acceptable choice, no weak one) and "weak" (a weak choice)."""
+        seen: set[tuple[str, str]] = set()
+        kinds: dict[str, set[str]] = {}
+        rank = {"strong": 0, "mixed": 1, "weak": 2}
+
+        def walk(nid: str, kind: str) -> None:
+            if (nid, kind) in seen:
+                return
+            seen.add((nid, kind))
+            node = self.nodes[nid]
+            if node.ending:
+                kinds.setdefault(nid, set()).add(kind)
+            for c in node.choices:
+                step = "weak" if c.score == MIN_SCORE else "strong" if c.score == MAX_SCORE else "mixed"
+                walk(c.next, max(kind, step, key=rank.__getitem__))
+
+        walk(self.start, "strong")
+        return kinds
+
     def best_path_score(self, node_id: str | None = None) -> int:
         """The most a player can score from a node (the start by default), under the scoring mode."""
         return self.path_score(self.best_path(node_id))
@@ -151,6 +215,11 @@ def _problems(raw: dict, outline: Outline) -> list[str]:
             for key in ("title", "text", "summary"):
                 if not ending.get(key):
                     problems.append(f"{where}: the ending needs '{key}'")
+            for variant in ("if_weak", "if_mixed"):
+                if variant in ending:
+                    told = ending[variant]
+                    if not isinstance(told, dict) or not all(told.get(k) for k in ("title", "text", "summary")):
+                        problems.append(f"{where}: the ending's '{variant}' needs 'title', 'text' and 'summary'")
             score = ending.get("score")
             if scoring == "ending" and score is None:
                 problems.append(f"{where}: the ending needs a 'score' (the scenario is scored by its ending)")
@@ -178,6 +247,11 @@ def _problems(raw: dict, outline: Outline) -> list[str]:
             score = choice.get("score")
             if type(score) is not int or not MIN_SCORE <= score <= MAX_SCORE:
                 problems.append(f"{at} has score {score!r}; use a whole number {MIN_SCORE}-{MAX_SCORE}")
+            if "recovery" in choice and not isinstance(choice["recovery"], bool):
+                problems.append(f"{at} has recovery: {choice['recovery']!r}; use true or false")
+            elif choice.get("recovery") and score != RECOVERY_SCORE:
+                problems.append(f"{at} is a recovery, so its score is {RECOVERY_SCORE} "
+                                "(putting a weak choice right never earns as much as not making it)")
             objectives = choice.get("objectives") or []
             if not objectives:
                 problems.append(f"{at} names no objective id")
@@ -228,12 +302,14 @@ def parse_scenario(raw: object, origin: str = "<scenario>", outline: Outline | N
     for node_id, node in raw["nodes"].items():
         if "ending" in node:
             e = node["ending"]
+            told = {v: Ending(e[v]["title"], e[v]["text"], e[v]["summary"]) for v in ("if_weak", "if_mixed") if v in e}
             nodes[node_id] = Node(
-                node_id, e["text"], ending=Ending(e["title"], e["text"], e["summary"], e.get("score"))
+                node_id, e["text"], ending=Ending(e["title"], e["text"], e["summary"], e.get("score"), **told)
             )
         else:
             choices = tuple(
-                Choice(c["text"], c["next"], c["score"], c["feedback"].strip(), tuple(c["objectives"]))
+                Choice(c["text"], c["next"], c["score"], c["feedback"].strip(), tuple(c["objectives"]),
+                       c.get("recovery", False))
                 for c in node["choices"]
             )
             nodes[node_id] = Node(node_id, node["text"], choices)

@@ -31,14 +31,21 @@ _STYLE = """<style>
 </style>"""
 
 
-def verdict(score: int) -> str:
-    icon, word = VERDICTS.get(score, VERDICTS[0])
+RECOVERY = ("↺", "Good recovery")
+RULE = ("Strong replies score 2, acceptable ones 1 and weak ones 0. Putting a weak reply right is a good "
+        "recovery and scores 1, so a path with a weak reply never reaches the best score or a strong finish.")
+
+
+def verdict(score: int, recovery: bool = False) -> str:
+    icon, word = RECOVERY if recovery else VERDICTS.get(score, VERDICTS[0])
     return f"{icon} {word}"
 
 
-def finish_verdict(score: int, best: int) -> str:
+def finish_verdict(score: int, best: int, took_weak: bool = False) -> str:
+    """The finish by share of the best score; a path with a weak choice is never a strong finish."""
     ratio = score / best if best else 1.0
-    icon, word = next((i, t) for floor, i, t in FINISHES if ratio >= floor)
+    floors = FINISHES[1:] if took_weak else FINISHES
+    icon, word = next((i, t) for floor, i, t in floors if ratio >= floor)
     return f"{icon} {word}"
 
 
@@ -59,7 +66,7 @@ class ScenarioView(w.VBox):
         self.header = w.HTML(
             f"{_STYLE}<h3>{_esc(scenario.title)}</h3><p>{_esc(scenario.intro)}</p>"
             f"<p><i>This scenario takes {self.span} decisions. Click a response, or press Tab to reach "
-            f"one and Enter to take it.</i></p>"
+            f"one and Enter to take it.</i></p><p><i>Scoring: {RULE}</i></p>"
         )
         self.progress = w.Label()
         # A Label, because its view focuses its own element, and tabbable=False makes that element
@@ -176,7 +183,7 @@ class ScenarioView(w.VBox):
 
     def _feedback_html(self, step: Step) -> str:
         return (
-            f"<div role='status'><p><b>{verdict(step.choice.score)}</b> "
+            f"<div role='status'><p><b>{verdict(step.choice.score, step.choice.recovery)}</b> "
             f"(+{step.choice.score}): {_esc(step.choice.feedback)}</p></div>"
         )
 
@@ -185,18 +192,18 @@ class ScenarioView(w.VBox):
             return ""
         items = "".join(
             f"<li>{_esc(self.player.scenario.node(s.node).text)}<br>"
-            f"<i>You:</i> {_esc(s.choice.text)} — <b>{verdict(s.choice.score)}</b></li>"
+            f"<i>You:</i> {_esc(s.choice.text)} — <b>{verdict(s.choice.score, s.choice.recovery)}</b></li>"
             for s in self.player.steps
         )
         return f"<details><summary>Transcript of your choices</summary><ol>{items}</ol></details>"
 
     def _ending_html(self) -> str:
         player = self.player
-        ending = player.node.ending
+        ending = player.ending
         assert ending is not None
         scenario = player.scenario
-        well = [s for s in player.steps if s.choice.score == 2]
-        practise = [s for s in player.steps if s.choice.score < 2]
+        well = [s for s in player.steps if s.choice.score == 2 or s.choice.recovery]
+        practise = [s for s in player.steps if s.choice.score < 2 and not s.choice.recovery]
         went_well = "".join(f"<li>{_esc(s.choice.feedback)}</li>" for s in well) or "<li>Nothing yet: try again!</li>"
         to_practise = "".join(
             f"<li>{verdict(s.choice.score)}: you said <i>{_esc(s.choice.text)}</i>. {_esc(s.choice.feedback)} "
@@ -206,7 +213,8 @@ class ScenarioView(w.VBox):
         scored = "" if scenario.scoring == "sum" else " (this scenario is scored by the ending you reach)"
         return (
             f"<div role='group' aria-label='Ending'>"
-            f"<h4>Ending: {_esc(ending.title)} — {finish_verdict(player.score, player.best_score)}</h4>"
+            f"<h4>Ending: {_esc(ending.title)} — "
+            f"{finish_verdict(player.score, player.best_score, player.took_weak)}</h4>"
             f"<p>{_esc(ending.text)}</p><p><b>Summary:</b> {_esc(ending.summary)}</p>"
             f"<p><b>Your score:</b> {player.score} of a possible {player.best_score}{scored}</p>"
             f"<p><b>What went well</b></p><ul>{went_well}</ul>"
