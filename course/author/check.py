@@ -62,9 +62,8 @@ def check_scenarios(folder: Path, report: Report) -> set[str]:
     return ok
 
 
-def ranking_problems(nb_path: Path, found: list[Exercise]) -> list[tuple[str, dict[str, str], list[str]]]:
-    """Pair each ranking key with the options listed above its answer cell; return them for the
-    course-wide share rule, and append per-ranking problems to `problems` on the way."""
+def rankings_in(nb_path: Path, found: list[Exercise]) -> list[tuple[str, dict[str, str], list[str]]]:
+    """Each ranking exercise's name, the options listed above its answer cell, and its key's order."""
     options_above: dict[str, dict[str, str]] = {}
     latest: dict[str, str] = {}
     for cell in read_cells(nb_path):
@@ -121,7 +120,7 @@ def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> No
                         "`python -m course.author.rubric_blocks` to write the rubric's criteria and weights into it"
                     )
             keys = {ex.key["exercise"]: ex.key for ex in found}
-            for name, options, order in ranking_problems(nb_path, found):
+            for name, options, order in rankings_in(nb_path, found):
                 if sorted(options) != sorted(order):
                     report.problems.append(
                         f"{nb_path}: ranking {name!r} lists options {''.join(sorted(options)) or 'none'} above its "
