@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for `make test` (the CI machine's two cores): `make test TEST_WORKERS=4` on a larger one.
+TEST_WORKERS ?= 2
 # The hub test's proxy, from npm (deploy/jupyterhub/package-lock.json), when this machine has npm.
 PROXY := $(if $(shell command -v npm),deploy/jupyterhub/node_modules/.bin/configurable-http-proxy)
 
@@ -25,9 +27,11 @@ $(PROXY): deploy/jupyterhub/package-lock.json
 demo: $(STAMP)  ## build the course and run a simulated class through nbgrader
 	$(VENV)/bin/course demo
 
+# Source and release notebooks are run once, by test_release (which checks
+# more than nbval would: only unfinished answers raise); the instructor's notebooks/ run under nbval.
 test: $(STAMP) $(PROXY)  ## lint, unit tests, notebooks (nbval), end-to-end nbgrader, JupyterHub and PostgreSQL runs
 	$(VENV)/bin/ruff check --output-format=concise course tests benchmarks deploy
-	$(PY) -m pytest tests --nbval-lax --nbval-current-env source release notebooks --durations=15
+	$(PY) -m pytest tests --nbval-lax --nbval-current-env notebooks -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 build: $(STAMP)  ## regenerate release/ from source/ (commit the result)
 	$(VENV)/bin/course build

@@ -14,11 +14,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from functools import cache
 from pathlib import Path
 
 import nbformat
-import yaml
 
+from course import yaml_text
 from course.author import second_reader, tone_model
 from course.author.source import assignments, exercises, notebooks
 from course.author.tone_model import round_of
@@ -50,7 +51,7 @@ def shipped_prompts(root: Path = ROOT) -> dict[str, dict]:
 
 def load_prompts() -> dict[str, dict]:
     prompts = shipped_prompts()
-    for name, entry in yaml.safe_load((HERE / "prompts.yaml").read_text(encoding="utf-8")).items():
+    for name, entry in yaml_text.load((HERE / "prompts.yaml").read_text(encoding="utf-8")).items():
         prompts[name] = {**prompts[name], "prompt": entry["prompt"]}  # the older wording, the shipped key
     return prompts
 
@@ -58,7 +59,7 @@ def load_prompts() -> dict[str, dict]:
 def load_answers() -> list[dict]:
     answers = []
     for path in sorted(HERE.glob("answers*.yaml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        for item in yaml_text.load(path.read_text(encoding="utf-8")) or []:
             answers.append({**item, "file": path.name})
     return answers
 
@@ -73,11 +74,16 @@ SPLITS = ("development", "validation")
 
 
 def load_blind(split: str) -> list[dict]:
-    """The blind set's answers in one split (see tests/calibration/blind/*/)."""
+    """The blind set's answers in one split (see tests/calibration/blind/*/): read once per run, 80 MB of YAML."""
+    return list(_blind(split))
+
+
+@cache
+def _blind(split: str) -> tuple[dict, ...]:
     answers = []
     for path in sorted((BLIND / split).glob("*.yaml")):
-        answers += [{**item, "file": f"blind/{split}/{path.name}"} for item in yaml.safe_load(path.read_text("utf-8"))]
-    return answers
+        answers += [{**item, "file": f"blind/{split}/{path.name}"} for item in yaml_text.load(path.read_text("utf-8"))]
+    return tuple(answers)
 
 
 def grade(item: dict):

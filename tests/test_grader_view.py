@@ -26,7 +26,7 @@ import nbformat
 import pytest
 from activescan import new_active_content
 from grader_view_corpus import CASES, HOSTILE_IDS, PATTERN_ID, hostile_log
-from helpers import CHROMIUM, CHROMIUM_ARGS, SUMMARY, free_port, jupyter
+from helpers import CHROMIUM, CHROMIUM_ARGS, free_port, jupyter
 from hostile_corpus import FULL, Kit
 
 from course.author.nbgrader_run import nbgrader
@@ -243,7 +243,7 @@ def pw():
         yield playwright
 
 
-def test_formgrader_runs_nothing_a_student_submitted(graded, beacon, pw, tmp_path):
+def test_formgrader_runs_nothing_a_student_submitted(graded, beacon, pw, tmp_path, summary_line):
     course = graded["course"]
     before = _snapshot(course)
     ids = _submission_ids(course)
@@ -271,8 +271,8 @@ def test_formgrader_runs_nothing_a_student_submitted(graded, beacon, pw, tmp_pat
     assert beacon["hits"] == [], beacon["hits"]
     assert not [m for m in console if "PWNED" in m], console
     assert _snapshot(course) == before
-    SUMMARY.append(f"grader view: {len(pages)} formgrader and feedback pages opened on {len(ids)} hostile "
-                   f"submissions; nothing ran, the beacon heard nothing, the gradebook did not change")
+    summary_line(f"grader view: {len(pages)} formgrader and feedback pages opened on {len(ids)} hostile "
+                 f"submissions; nothing ran, the beacon heard nothing, the gradebook did not change")
 
 
 def _terminal_clean(proc: subprocess.CompletedProcess, code: int = 0) -> None:
@@ -328,7 +328,7 @@ def test_no_csv_cell_would_run_as_a_formula(graded, capsys):
     assert any(name == "poor-choices.csv" and cell.startswith("'@SUM") for name, cell in cells)
 
 
-def test_the_page_policy_alone_refuses_every_script(graded, beacon, pw, tmp_path):
+def test_the_page_policy_alone_refuses_every_script(graded, beacon, pw, tmp_path, summary_line):
     """Measured, not assumed: the same hostile notebook, graded with the inert step off, opened in a
     stock formgrader (every attack runs) and in one with only the guard's page policy."""
     raw = tmp_path / "course"
@@ -360,7 +360,7 @@ def test_the_page_policy_alone_refuses_every_script(graded, beacon, pw, tmp_path
     policy_ran, policy_refused, policy_changed = results["page policy only"]
     assert policy_ran == set() and not policy_changed and policy_refused > 0
     assert len(stock_ran) >= 5 and stock_changed, results  # the attacks are real
-    SUMMARY.append(f"grader view, measured on one notebook with {len(attacks)} attack kinds and no inert step: a stock "
-                   f"formgrader ran {len(stock_ran)} of them ({', '.join(sorted(stock_ran))}) and they rewrote the "
-                   f"student's grades; with the guard's page policy alone none ran and Chromium refused "
-                   f"{policy_refused} scripts or handlers")
+    summary_line(f"grader view, measured on one notebook with {len(attacks)} attack kinds and no inert step: a stock "
+                 f"formgrader ran {len(stock_ran)} of them ({', '.join(sorted(stock_ran))}) and they rewrote the "
+                 f"student's grades; with the guard's page policy alone none ran and Chromium refused "
+                 f"{policy_refused} scripts or handlers")

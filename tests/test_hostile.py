@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import CELL_TIMEOUT
 from hostile_corpus import CASES, FULL, Kit
 from keyscan import MARKERS, _scan, key_strings
 
@@ -22,7 +23,7 @@ from course.author.source import exercises
 
 ASSIGNMENT = "02-proper-language"
 NOTEBOOK = "proper-language"
-TIMEOUT = 6  # seconds per cell; the course default is longer, the cases need only a few
+TIMEOUT = CELL_TIMEOUT  # the looping cases wait it out
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import SUMMARY
 from hostile_corpus import FULL, RANK_ANSWER
 from keyscan import key_strings
 
@@ -324,13 +323,13 @@ def test_sandboxed_limits_say_what_stopped_the_attack(sandboxed):
     assert "Connection refused" in _result(course, "x-network") or "unreachable" in _result(course, "x-network")
 
 
-def test_unsandboxed_and_sandboxed_honest_scores_agree(unsandboxed, sandboxed):
+def test_unsandboxed_and_sandboxed_honest_scores_agree(unsandboxed, sandboxed, summary_line):
     for name in HONEST:
         assert _scores(unsandboxed["course"], name) == _scores(sandboxed["course"], name) == FULL
     # What grading an honest submission cost each way, for the log (benchmarks/sandbox.py measures it)
     off, on = ([o.seconds for o in run["summary"].outcomes if o.student in HONEST] for run in (unsandboxed, sandboxed))
-    SUMMARY.append(f"sandbox: an honest submission took {statistics.mean(on):.2f} s sandboxed and "
-                   f"{statistics.mean(off):.2f} s unsandboxed (mean of {len(on)}, 2 workers)")
+    summary_line(f"sandbox: an honest submission took {statistics.mean(on):.2f} s sandboxed and "
+                 f"{statistics.mean(off):.2f} s unsandboxed (mean of {len(on)}, 2 workers)")
 
 
 PROBE = """
@@ -404,12 +403,22 @@ def _grade(course: Path, *options: str) -> int:
                  *options])
 
 
-def test_course_grade_says_the_sandbox_is_on(one_student, capsys):
+@pytest.fixture
+def no_students(template, tmp_path) -> Path:
+    """The attack course before anyone hands in: what `course grade` says first, without grading anything."""
+    course = tmp_path / "course"
+    shutil.copytree(template, course, ignore=shutil.ignore_patterns("submitted"))
+    (course / "submitted").mkdir()
+    return course
+
+
+def test_course_grade_says_the_sandbox_is_on(no_students, capsys):
+    """Sandboxed scores are test_sandboxed_scores_are_exact's; this is the line a grader reads first."""
     _needs_sandbox()
-    assert _grade(one_student) == 0
+    assert _grade(no_students) == 0
     err = capsys.readouterr().err
     assert "sandbox: on (memory 1024 MiB, 48 processes, 60 s CPU, files up to 8 MiB, no network)" in err
-    assert _scores(one_student, "ann") == FULL
+    assert "OFF" not in err
 
 
 def test_course_grade_says_once_when_grading_runs_unsandboxed(one_student, capsys, monkeypatch):

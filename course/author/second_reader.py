@@ -21,8 +21,8 @@ import sys
 from collections import Counter
 
 import numpy as np
-import yaml
 
+from course import yaml_text
 from course.author.source import model_answers
 from course.author.tone_model import DEVELOPMENT, ROOT, round_of
 from course.grade.second_reading import FILE, features, reading
@@ -52,7 +52,7 @@ def rows() -> list[Row]:
     out = model_answer_rows()
     for path in sorted(DEVELOPMENT.glob("*.yaml")):
         out += [(a["prompt"], str(a["text"]), float(a["mark"]), round_of(path.name))
-                for a in yaml.safe_load(path.read_text("utf-8"))]
+                for a in yaml_text.load(path.read_text("utf-8"))]
     return out
 
 

@@ -20,8 +20,8 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from course import yaml_text
 from course.author.source import assignments, exercises, model_answers, notebooks
 from course.grade.tone import features, probability
 from course.grade.wording import sentences
@@ -49,7 +49,7 @@ def written_rows() -> list[Row]:
     """The sentences written for the model (tone/corpus-*.yaml), and the course's model answers."""
     rows = model_answer_rows()
     for path in sorted(TONE.glob("corpus-*.yaml")):
-        data = yaml.safe_load(path.read_text("utf-8"))
+        data = yaml_text.load(path.read_text("utf-8"))
         rows += [(str(item["text"]), 1, "written", None) for item in data["unprofessional"]]
         rows += [(str(item["text"]), 0, "written", None) for item in data["professional"]]
     return rows
@@ -79,10 +79,10 @@ def answer_rows() -> list[tuple[Row, str, dict]]:
     """Every sentence of the development answers, labelled. A serious-mistake answer counts only where its
     mistake is labelled in its words (a password, a promise, blame); one of jargon is left to the jargon check."""
     labelled = {(item["file"], item["answer"]): set(item["unprofessional"])
-                for item in yaml.safe_load((TONE / "development-labels.yaml").read_text("utf-8"))}
+                for item in yaml_text.load((TONE / "development-labels.yaml").read_text("utf-8"))}
     rows, used, rubric = [], set(), rubric_ids()
     for path in sorted(DEVELOPMENT.glob("*.yaml")):
-        for n, answer in enumerate(yaml.safe_load(path.read_text("utf-8"))):
+        for n, answer in enumerate(yaml_text.load(path.read_text("utf-8"))):
             bad = labelled.get((path.name, n), set())
             parts = sentences(answer["text"])
             if missing := bad - set(parts):

@@ -159,13 +159,20 @@ def capitalised_acronyms(text: str) -> list[str]:
     return [m for m in found if m.lower() not in everyday and not is_word(m.lower())]
 
 
+@lru_cache(maxsize=4096)
 def _pattern(term: str) -> re.Pattern:
     words = r"\s+".join(re.escape(part) for part in term.split())
     return re.compile(rf"(?<![\w-]){words}(?:s|es|ed|ing)?(?![\w-])", re.IGNORECASE)
 
 
 def find_terms(text: str, terms: list[str]) -> list[str]:
-    return [t for t in terms if _pattern(t).search(text)]
+    folded = text.casefold()  # a term whose first word is nowhere in the text cannot match: skip its regex
+    return [t for t in terms if _first_word(t) in folded and _pattern(t).search(text)]
+
+
+def _first_word(term: str) -> str:
+    words = term.casefold().split()
+    return words[0] if words else ""
 
 
 def words_and_sentences(text: str) -> tuple[int, int]:

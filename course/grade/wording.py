@@ -104,12 +104,19 @@ class Phrase:
 
     def spans(self, toks: list[str]) -> list[tuple[int, int]]:
         """(start, end) of every place in `toks` this phrase matches."""
+        if not self.words:
+            return []
+        wanted, prefix, _gap = self.words[0]
+        if prefix:
+            starts = [i for i, token in enumerate(toks) if token.startswith(prefix)]
+        else:  # only where the first word can start: every phrase of every rubric is tried on each answer
+            at = _lemma_positions(tuple(toks))
+            starts = sorted({i for lemma in wanted for i in at.get(lemma, ())})
         found = []
-        for start, token in enumerate(toks):
-            if self.words and self._word_matches(0, token):
-                end = self._match_from(toks, 1, start + 1)
-                if end is not None:
-                    found.append((start, end))
+        for start in starts:
+            end = self._match_from(toks, 1, start + 1)
+            if end is not None:
+                found.append((start, end))
         return found
 
     def find(self, toks: list[str]) -> str | None:
@@ -128,6 +135,16 @@ class Phrase:
                 if end is not None:
                     return end
         return None
+
+
+@lru_cache(maxsize=64)
+def _lemma_positions(toks: tuple[str, ...]) -> dict[str, list[int]]:
+    """Where each lemma occurs in one answer's tokens, built once for all the phrases tried on it."""
+    at: dict[str, list[int]] = {}
+    for i, token in enumerate(toks):
+        for lemma in lemmas(token):
+            at.setdefault(lemma, []).append(i)
+    return at
 
 
 @lru_cache(maxsize=8192)
