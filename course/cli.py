@@ -7,10 +7,15 @@ import os
 import sys
 from pathlib import Path
 
-from course.author.nbgrader_run import StepFailed
-from course.author.source import CourseError, find_course
-from course.play.scenario import ScenarioError
+from course.author.source import find_course
+from course.errors import CourseError, GradebookError
 from course.safe_text import for_terminal
+
+
+def cannot_write(option: str, exc: OSError) -> CourseError:
+    """A file or folder the user named could not be written, as an error that says which and what to give."""
+    return CourseError(f"cannot write {exc.filename or 'there'} ({exc.strerror or exc}); give {option} "
+                       "a path in a folder you can write")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -60,7 +65,10 @@ def cmd_scenario(args: argparse.Namespace) -> int:
         raise CourseError("name a scenario: `course scenario show ID` (see `course scenario list`)")
     path = Path(args.id)
     scenario = load_scenario_file(path) if path.suffix in (".yaml", ".yml") else load_scenario(args.id)
-    out = draw_scenario(scenario, Path(args.out or f"{scenario.id}.png"))
+    try:
+        out = draw_scenario(scenario, Path(args.out or f"{scenario.id}.png"))
+    except OSError as exc:
+        raise cannot_write("--out", exc) from None
     print(f"wrote {out}")
     return 0
 
@@ -136,8 +144,9 @@ def _gradebook(root: Path, db_url: str | None) -> str:
     url = batch.gradebook_url(root, db_url)
     gradebook.check(url)
     if not gradebook.exists(url):
-        raise CourseError(f"no gradebook at {gradebook.shown(url)}; grade first (`course grade ASSIGNMENT`), "
-                          f"or name it with --db-url or {gradebook.ENV_VAR}")
+        raise GradebookError(f"no gradebook at {gradebook.shown(url)}; grade first (`course grade ASSIGNMENT`), "
+                             f"or name it with --db-url or {gradebook.ENV_VAR}")
+    gradebook.reachable(url)
     return url
 
 
@@ -152,6 +161,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     root = find_course(args.course_dir)
     url = batch.gradebook_url(root, args.db_url)
     gradebook.check(url)
+    gradebook.reachable(url)
     console = Console(stderr=True)
     sandbox = _sandbox_mode(console, batch.sandbox_settings(root, args.sandbox))
     if not args.no_collect:
@@ -175,12 +185,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     for summary in summaries.values():
         _print_summary(root, summary, args.jobs)
     if not args.no_export:
-        from course.author.nbgrader_run import nbgrader
+        from course.export.csv_export import export
 
-        dest = root / "grades.csv"
-        nbgrader("export", "--exporter=course.export.csv_export.QuotedCsv", f"--to={dest}",
-                 f"--CourseDirectory.db_url={url}", cwd=root)
-        print(f"  grades exported to {dest}")
+        ((dest, _lines),) = export(root, "grades", root / "grades.csv", url)  # as `course export` writes it
+        print(for_terminal(f"  grades exported to {dest}"))
     return 1 if any(summary.failed for summary in summaries.values()) else 0
 
 
@@ -191,7 +199,7 @@ def _sandbox_mode(console, settings) -> str:
         console.print(f"sandbox: on ({why})", soft_wrap=True)
         return "require"
     console.print(f"[yellow]sandbox: OFF, {why}. Student code runs unsandboxed: as you, with your files, "
-                  "the gradebook and the network in reach (see the README, \"Grading in a sandbox\")[/yellow]",
+                  "the gradebook and the network in reach (see docs/deploying.md, \"Grading in a sandbox\")[/yellow]",
                   soft_wrap=True)
     return "off"
 
@@ -233,7 +241,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     options = {"roster": args.roster or "", "zero_missing": args.zero_missing, "canvas_ids": canvas_ids,
                "include_provisional": args.include_provisional, "moodle_scale": args.moodle_scale,
                "comments": not args.no_comments, "late_column": args.late_column}
-    for path, lines in export(root, args.format, args.to, url, args.assignment or None, options):
+    try:
+        written = export(root, args.format, args.to, url, args.assignment or None, options)
+    except OSError as exc:
+        raise cannot_write("--to", exc) from None
+    for path, lines in written:
         print(for_terminal(f"wrote {path}"))
         for line in lines:
             print(for_terminal(f"  {line}"))
@@ -253,7 +265,7 @@ def cmd_answers(args: argparse.Namespace) -> int:
         try:
             why = not_yet(gb.find_assignment(args.assignment).duedate)
         except MissingEntry:
-            raise CourseError(f"the gradebook has no assignment {args.assignment!r}; grade it first") from None
+            raise GradebookError(f"the gradebook has no assignment {args.assignment!r}; grade it first") from None
     if why:
         raise CourseError(f"no model answers for {args.assignment} yet: {why}")
     env = {"NBGRADER_DB_URL": url}
@@ -279,7 +291,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     root = find_course(args.course_dir)
     _gradebook(root, None)
     out = Path(args.out) if args.out else root / "report"
-    for path in write_report(root, out):
+    try:
+        written = write_report(root, out)
+    except OSError as exc:
+        raise cannot_write("--out", exc) from None
+    for path in written:
         print(for_terminal(f"wrote {path}"))
     print(for_terminal(summary_table(load_exports(out)["grades"]).to_string(index=False), newlines=True))
     return 0
@@ -291,8 +307,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from course import demo
 
+    work = Path(args.workdir)
+    if work.exists() and not work.is_dir():
+        raise CourseError(f"--workdir {work} is a file; name a folder for the demo class")
     console = Console(width=None if sys.stdout.isatty() else 140)
-    csv_path = demo.run(Path(args.workdir), args.course_dir,
+    csv_path = demo.run(work, args.course_dir,
                         log=lambda m: console.print(Text(f"· {for_terminal(m)}", style="dim")))
     rows = demo.score_table(csv_path.parent)
     columns = ["student", "assignment", "simulates", "ranking", "reflection", "total", "max"]
@@ -387,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CourseError, StepFailed, ScenarioError) as exc:
+    except CourseError as exc:  # every error a user can fix (course.errors); anything else is a bug
         print(for_terminal(f"error: {exc}", newlines=True), file=sys.stderr)
         return 1
 

@@ -16,9 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.author.nbgrader_run import StepFailed, nbgrader
 from course.author.source import (
-    CourseError,
     Exercise,
     assignments,
     exercises,
@@ -27,6 +25,7 @@ from course.author.source import (
     read_cells,
     shown_scenarios,
 )
+from course.errors import CourseError, StepFailed
 from course.grade import batch
 
 MARKER = ".course-demo"
@@ -249,7 +248,9 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
     for summary in summaries.values():
         for outcome in summary.failed:
             log(f"{summary.assignment}: {outcome.student} could not be graded: {outcome.error}")
-    nbgrader("export", "--exporter=course.export.csv_export.QuotedCsv", f"--to={csv_path}", cwd=instructor)
+    from course.export.csv_export import export
+
+    export(instructor, "grades", csv_path)  # as `course export` writes it
     return csv_path
 
 

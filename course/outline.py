@@ -7,6 +7,7 @@ from functools import lru_cache
 from importlib import resources
 
 from course import yaml_text
+from course.errors import OutlineError
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,6 @@ class Entry:
     def label(self) -> str:
         """The current wording, falling back to older exams for retired bullets."""
         return self.wording_1202 or self.wording_1102 or self.note_1002 or self.id
-
-
-class OutlineError(ValueError):
-    """The outline data is malformed: the message names the entry and what to fix."""
 
 
 @dataclass(frozen=True)

@@ -73,16 +73,18 @@ def demo_run(tmp_path_factory):
     return work / "instructor", csv_path
 
 
-# Under `pytest -n` (pytest-xdist, as `make test` runs), every test that uses the graded demo class runs on one
-# worker, so the class is graded once per run; the dashboard notebook reads that class, so it goes there too.
-DEMO_GROUP = pytest.mark.xdist_group("demo-class")
+# Under `pytest -n --dist loadgroup` (pytest-xdist, as `make test` runs), a file's tests run on one worker, in
+# order, so a module's fixture (a graded corpus, a hub, a browser page) is built once. Every test that uses the
+# graded demo class runs on one worker too, so the class is graded once per run; the dashboard notebook reads
+# that class, so it goes there as well.
 DEMO_NOTEBOOKS = {"grades-dashboard.ipynb"}
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "demo_run" in getattr(item, "fixturenames", ()) or Path(str(item.fspath)).name in DEMO_NOTEBOOKS:
-            item.add_marker(DEMO_GROUP)
+        path = Path(str(item.fspath))
+        demo = "demo_run" in getattr(item, "fixturenames", ()) or path.name in DEMO_NOTEBOOKS
+        item.add_marker(pytest.mark.xdist_group("demo-class" if demo else path.stem))
 
 
 @pytest.fixture

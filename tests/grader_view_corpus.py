@@ -194,7 +194,7 @@ def hostile_log(port: int) -> str:
     return "\n".join(json.dumps(line) for line in lines) + "\nnot json\n[1, 2]\n"
 
 
-# Student ids a student can choose where hub users share one OS account (README, trap 5).
+# Student ids a student can choose where hub users share one OS account (docs/deploying.md, trap 5).
 # (An ANSI colour or cursor sequence needs `[`, which nbgrader cannot grade in an id: see "id-pattern".)
 HOSTILE_IDS = {
     "id-html": "<img src=x onerror=\"fetch('http:\\x2f\\x2f127.0.0.1:{port}\\x2fid-html')\">",

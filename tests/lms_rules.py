@@ -1,7 +1,7 @@
 """Each LMS importer's documented rules, as checks a generated import file must pass.
 
 From Canvas's gradebook_importer.rb, Moodle's grade/import/csv load_data.php and the Brightspace
-"Importing grades" pages (README, "Grades into an LMS"). Each check returns the file's rows keyed
+"Importing grades" pages (docs/graders.md, "Grades into an LMS"). Each check returns the file's rows keyed
 by the identifier the LMS matches on, so a test can then say what each student should have got.
 """
 

@@ -53,7 +53,8 @@ def content_files() -> list[Path]:
     files = [p for name in ASSIGNMENTS for p in notebooks(ROOT, name)]
     files += sorted((ROOT / "course" / "scenarios").glob("*.yaml"))
     files += sorted((ROOT / "course" / "rubrics").glob("*.yaml"))
-    return files + [ROOT / "README.md", ROOT / "course" / "objectives.yaml"]
+    files += [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]  # the README and the guides it links
+    return files + [ROOT / "course" / "objectives.yaml"]
 
 
 @pytest.mark.parametrize("path", content_files(), ids=lambda p: p.name)

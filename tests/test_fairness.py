@@ -14,10 +14,11 @@ from course.author.fairness import (
     ranking_share_problems,
     scenario_problems,
 )
-from course.grade.keys import KeyFormatError, split_key
+from course.errors import KeyFormatError, ScenarioError
+from course.grade.keys import split_key
 from course.grade.ranking import score_ranking, scored_pairs
 from course.play.player import Player
-from course.play.scenario import ScenarioError, parse_scenario
+from course.play.scenario import parse_scenario
 from course.play.view import ScenarioView, finish_verdict
 
 

@@ -216,7 +216,7 @@ def graded(hub):
         assert submitted["success"], submitted
     collected = _json(f"{teacher}/formgrader/api/assignment/{ASSIGNMENT}/collect", "POST", body={})
     assert collected["success"], collected
-    # `course grade` typed into a terminal of the instructor's server, as the README tells them.
+    # `course grade` typed into a terminal of the instructor's server, as the README and docs/deploying.md tell them.
     started = time.monotonic()
     # A hang anywhere in grading is stopped at 240 s and that submission graded again alone (batch.py).
     code, output = _in_terminal(hub, teacher, f"cd {hub['course_root']} && course grade {ASSIGNMENT} --jobs 2 "

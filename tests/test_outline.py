@@ -1,6 +1,7 @@
 import pytest
 
-from course.outline import OutlineError, load_outline, parse_outline
+from course.errors import OutlineError
+from course.outline import load_outline, parse_outline
 
 
 def test_outline_has_all_ten_subobjectives_in_order():

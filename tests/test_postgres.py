@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from helpers import CELL_TIMEOUT, free_port
 
-from course.author.source import CourseError, assignments, exercises, notebooks
-from course.grade import batch, gradebook
+from course.author.source import assignments, exercises, notebooks
+from course.errors import CourseError
+from course.grade import batch, gradebook, second_reading
 
 COURSE_BIN = Path(sys.executable).parent / "course"
 # Two assignments, 12 submissions for four workers: 08 has three exercises and a ranking with ties, 11 is the capstone.
@@ -94,6 +95,8 @@ def test_demo_class_graded_with_four_workers_on_postgres_equals_sqlite(demo_run,
     course = tmp_path / "course"
     names = GRADED_HERE
     assert set(names) <= set(assignments(instructor))
+    (course / "source").mkdir(parents=True)
+    shutil.copy(instructor / second_reading.FILE, course / second_reading.FILE)  # written answers' second reader
     for name in names:
         shutil.copytree(instructor / "source" / name, course / "source" / name)
         for student in (instructor / "submitted").iterdir():

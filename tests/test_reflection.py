@@ -185,7 +185,8 @@ def test_notes_joined_by_slashes_are_notes_and_a_greeting_is_neither():
 
 
 def test_a_key_idea_may_be_patterns_only_but_a_bad_regex_is_refused():
-    from course.grade.keys import KeyFormatError, split_key
+    from course.errors import KeyFormatError
+    from course.grade.keys import split_key
 
     def cell(pattern):
         return ("record_reflection('x', t)\n### BEGIN HIDDEN TESTS\n# course-key:\n#   exercise: x\n"
@@ -222,7 +223,8 @@ def test_notes_strung_together_with_dashes_read_as_a_list_but_a_dash_in_a_senten
 
 
 def test_an_idea_that_is_the_point_of_the_task_can_count_for_more():
-    from course.grade.keys import KeyFormatError, split_key
+    from course.errors import KeyFormatError
+    from course.grade.keys import split_key
     from course.grade.reflection import ideas_criterion
 
     ideas = [{"label": "an apology", "terms": ["sorry"]}, {"label": "a new time", "terms": ["10:20"], "weight": 2}]

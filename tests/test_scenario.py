@@ -2,9 +2,9 @@ import pytest
 import yaml
 
 from course.author.fairness import scenario_problems
+from course.errors import ScenarioError
 from course.play.player import Player
 from course.play.scenario import (
-    ScenarioError,
     load_scenario,
     load_scenario_file,
     parse_scenario,
@@ -120,10 +120,10 @@ def test_player_undo_and_seeded_shuffle(scenario_data):
         p.undo()
 
 
-def test_the_readme_worked_example_is_a_valid_scenario(root):
-    readme = (root / "README.md").read_text()
-    block = readme.split("### Writing a scenario", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
-    s = parse_scenario(yaml.safe_load(block), "README.md")
+def test_the_authoring_guide_worked_example_is_a_valid_scenario(root):
+    guide = (root / "docs" / "authoring.md").read_text()
+    block = guide.split("## Writing a scenario", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    s = parse_scenario(yaml.safe_load(block), "docs/authoring.md")
     assert s.id == "chat-password-reset" and s.decision_range() == (2, 2)
     assert s.best_path() == [("greet", 0), ("verify", 0)]
     assert scenario_problems(s) == []  # the example keeps every fairness rule it describes

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from course.author import second_reader
-from course.author.source import CourseError, model_answers
+from course.author.source import model_answers
+from course.errors import CourseError
 from course.grade import second_reading
 from course.grade.autograde import review_reason, score_payload
 from course.grade.reflection import (

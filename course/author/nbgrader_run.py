@@ -7,9 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-
-class StepFailed(RuntimeError):
-    """An nbgrader step exited non-zero; the message holds the command and its last lines."""
+from course.errors import StepFailed
 
 
 def nbgrader(*args: str, cwd: str | Path, check: bool = True,

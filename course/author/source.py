@@ -8,15 +8,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.grade.keys import split_key
+from course.errors import CourseError, KeyFormatError
+from course.grade.keys import MARK, split_key
 
 SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 # A scenario cell: `show("id")`. The id is taken as written, so `course check` can report a bad one.
 SHOW = re.compile(r"""\bshow\(\s*["']([^"']+)["']""")
-
-
-class CourseError(RuntimeError):
-    """The course folder is not laid out as expected; the message says how to fix it."""
 
 
 @dataclass
@@ -104,7 +101,11 @@ def exercises(nb_path: Path) -> list[Exercise]:
             if name:
                 answers[name] = (meta["grade_id"], code)
         elif meta.get("grade") and cell.get("cell_type") == "code":
-            _src, key = split_key(cell["source"])
+            try:
+                _src, key = split_key(cell["source"])
+            except KeyFormatError as exc:  # say where: every command that reads keys stops on this one
+                raise KeyFormatError(f"{nb_path}: test cell {meta.get('grade_id')!r}: {exc}; fix the {MARK} block in "
+                                     "its hidden tests (`course check` lists every problem)") from None
             if key is None:
                 continue
             used = [n for n in answers if re.search(rf"\b{re.escape(n)}\b", _src)]

@@ -1,7 +1,7 @@
 """Grade-import files for learning management systems, each written to that importer's own rules.
 
 The rules (tests/lms_rules.py checks each file against them) come from each importer's code and
-help pages, summed up in the README's "Grades into an LMS":
+help pages, summed up in docs/graders.md, "Grades into an LMS":
 
 - Canvas (Grades > Import) matches a student by ID, then SIS User ID, then SIS Login ID, then by
   name; an assignment by "Title (id)", then by title. Blank is no grade, "EX" is excused. A

@@ -142,7 +142,8 @@ def item_figure(items: pd.DataFrame):
 
 def poor_choices(logs: pd.DataFrame, top: int = 3) -> pd.DataFrame:
     """The weak (score 0) choices taken most often in each scenario, with the choice's words."""
-    from course.play.scenario import ScenarioError, load_scenario, scenario_ids
+    from course.errors import ScenarioError
+    from course.play.scenario import load_scenario, scenario_ids
 
     known = set(scenario_ids())
     weak = logs[logs["score"].eq(0).fillna(False) & logs["choice"].notna()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from course.author.source import CourseError
+from course.errors import CourseError
 
 ID = "nbgrader_id"
 IDENTIFIERS = ("canvas_user_id", "sis_user_id", "sis_login_id", "moodle_username", "moodle_idnumber",
@@ -33,6 +33,14 @@ def read_roster(path: Path) -> Roster:
     path = Path(path)
     if not path.is_file():
         raise CourseError(f"roster {path} not found: give the file with --roster PATH (columns: {', '.join(COLUMNS)})")
+    try:
+        return _read(path)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CourseError(f"roster {path} cannot be read as CSV ({exc}); save it from your spreadsheet as "
+                          "'CSV UTF-8' and give it with --roster PATH") from None
+
+
+def _read(path: Path) -> Roster:
     with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a spreadsheet's byte-order mark
         reader = csv.DictReader(fh)
         header = [(h or "").strip() for h in reader.fieldnames or []]

@@ -77,12 +77,17 @@ def load_config(root: Path, db_url: str | None = None):
     from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
+    from course.errors import CourseError
     from course.grade import gradebook
 
     config = Config()
     for folder in [*reversed(jupyter_config_path()), str(root)]:
         if (Path(folder) / "nbgrader_config.py").is_file():
-            config.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
+            try:
+                config.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
+            except Exception as exc:  # the file is the instructor's Python: whatever it raises is theirs to fix
+                raise CourseError(f"{Path(folder) / 'nbgrader_config.py'} does not load ({type(exc).__name__}: "
+                                  f"{exc}); fix the file: nbgrader reads it too") from None
     config.CourseDirectory.root = str(root)
     if db_url:
         config.CourseDirectory.db_url = gradebook.normalize(db_url)
@@ -112,7 +117,7 @@ def sandbox_settings(root: Path, mode: str | None = None):
     """The course's grading sandbox (c.Sandbox in nbgrader_config.py); `mode` (from --sandbox) wins."""
     from traitlets import TraitError
 
-    from course.author.source import CourseError
+    from course.errors import SandboxError
     from course.grade.sandbox import Sandbox
 
     config = load_config(root)
@@ -121,8 +126,8 @@ def sandbox_settings(root: Path, mode: str | None = None):
     try:
         return Sandbox(config=config)
     except TraitError as exc:
-        raise CourseError(f"a c.Sandbox setting in nbgrader_config.py is wrong: {exc} "
-                          "(see the README, \"Grading in a sandbox\")") from None
+        raise SandboxError(f"a c.Sandbox setting in nbgrader_config.py is wrong: {exc} "
+                           "(see docs/deploying.md, \"Grading in a sandbox\")") from None
 
 
 def make_api(root: Path, db_url: str | None = None, sandbox: str | None = None):
@@ -286,7 +291,8 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
     c.Sandbox.mode for the workers (None: the course's setting); `limit` is the seconds one submission
     may take before its workers are killed (`--submission-timeout`).
     """
-    from course.author.source import CourseError, notebooks
+    from course.author.source import notebooks
+    from course.errors import CourseError
     from course.grade.intake import prepare
     from course.grade.review import flags
     from course.grade.second_reading import FILE, load

@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 
 from course import yaml_text
-from course.grade.wording import phrase, sentence_spans, tokens
+from course.grade.wording import lemma_positions, phrase, sentence_spans, tokens
 
 # "not", "never", "rather than", "instead of", "avoid": a move named in order to turn it down.
 NEGATIONS = frozenset({"not", "never", "no", "nobody", "nothing", "without", "nor", "rather", "instead", "avoid",
@@ -65,12 +65,13 @@ def _negated(toks: list[str], where: list[int], start: int) -> bool:
 
 
 def _first_hit(text: str, toks: list[str], where: list[int], kind: dict,
-               allow: frozenset[str] = frozenset()) -> tuple[str, int] | None:
+               allow: frozenset[str] = frozenset(), at: dict[str, list[int]] | None = None) -> tuple[str, int] | None:
     """The first words that show `kind`, and the token they start at; phrases in `allow` do not count here."""
+    at = lemma_positions(toks) if at is None else at
     for p in kind.get("phrases") or []:
         if str(p) in allow:
             continue
-        for start, end in phrase(str(p)).spans(toks):
+        for start, end in phrase(str(p)).spans(toks, at):
             if not _negated(toks, where, start):
                 return " ".join(toks[start:end]), start
     for pattern in kind.get("patterns") or []:
@@ -87,9 +88,10 @@ def find_breaches(text: str, extra: list[dict] | None = None, skip: list[str] | 
     Course-wide phrases in `allow` are fair in this exercise ("your files are safe" where the technician
     chooses what is deleted)."""
     toks, where, allowed = tokens(text), clauses(text), frozenset(allow or ())
+    at = lemma_positions(toks)
     found = []
     for kind in [*(k for k in conduct_rules()["kinds"] if k["id"] not in (skip or [])), *(extra or [])]:
-        hit = _first_hit(text, toks, where, kind, allowed)
+        hit = _first_hit(text, toks, where, kind, allowed, at)
         if hit:
             words, start = hit
             found.append(Breach(kind.get("id", "avoid"), kind["label"], words, kind.get("tip", ""),

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from course.author.source import CourseError
+from course.errors import GradebookError
 
 ENV_VAR = "NBGRADER_DB_URL"
 DRIVERS = {  # SQLAlchemy dialect+driver -> what to install when its module is missing
@@ -59,18 +59,18 @@ def check(url: str) -> None:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise CourseError(f"gradebook URL {url!r} is not a database URL; write e.g. sqlite:///gradebook.db or "
+        raise GradebookError(f"gradebook URL {url!r} is not a database URL; write e.g. sqlite:///gradebook.db or "
                           f"postgresql+psycopg://user@host:5432/dbname (from --db-url, {ENV_VAR} or "
                           "c.CourseDirectory.db_url)") from None
     name = parsed.drivername
     try:
         parsed.get_dialect().import_dbapi()
     except NoSuchModuleError:
-        raise CourseError(f"gradebook URL {shown(url)}: SQLAlchemy knows no database kind {name!r}; "
+        raise GradebookError(f"gradebook URL {shown(url)}: SQLAlchemy knows no database kind {name!r}; "
                           "use sqlite:/// or postgresql+psycopg://") from None
     except ImportError as exc:
         install = DRIVERS.get(name, f"the Python driver for {name}")
-        raise CourseError(f"gradebook URL {shown(url)} needs the Python module {exc.name!r}: "
+        raise GradebookError(f"gradebook URL {shown(url)} needs the Python module {exc.name!r}: "
                           f"pip install {install}") from None
 
 
@@ -92,6 +92,32 @@ def exists(url: str) -> bool:
     return path is not None and path.is_file()
 
 
+def _cannot_open(url: str, exc: Exception) -> GradebookError:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    fix = ("check that it is the course's gradebook (nbgrader's gradebook.db)" if is_file_db(url) else
+           "check that the database server is running and the user, password and database name are right")
+    return GradebookError(f"cannot open the gradebook at {shown(url)}: {reason}; {fix} (the URL comes from "
+                          f"--db-url, {ENV_VAR} or c.CourseDirectory.db_url)")
+
+
+def reachable(url: str) -> None:
+    """Fail, with the fix, when a gradebook cannot be opened: a file that is not a SQLite database, a
+    server that does not answer or refuses the login. A SQLite file not made yet passes (nbgrader makes it)."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.exc import DBAPIError
+
+    if is_file_db(url) and not exists(url):
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            inspect(conn).get_table_names()  # reads the schema: SQLite checks the file only when it is read
+    except DBAPIError as exc:
+        raise _cannot_open(url, exc) from None
+    finally:
+        engine.dispose()
+
+
 def prepare(url: str, course_id: str, assignments: list[str]) -> None:
     """Create the tables once, before any worker opens the gradebook, and check each assignment is in it.
 
@@ -102,6 +128,7 @@ def prepare(url: str, course_id: str, assignments: list[str]) -> None:
     from sqlalchemy.exc import OperationalError
 
     check(url)
+    reachable(url)
     scripts_on_path()
     try:
         with Gradebook(url, course_id) as gb:  # the course id the workers use, or nbgrader adds another
@@ -112,10 +139,9 @@ def prepare(url: str, course_id: str, assignments: list[str]) -> None:
                 except MissingEntry:
                     missing.append(name)
     except OperationalError as exc:
-        reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise CourseError(f"cannot open the gradebook at {shown(url)}: {reason}") from None
+        raise _cannot_open(url, exc) from None
     if missing:
-        raise CourseError(
+        raise GradebookError(
             f"the gradebook at {shown(url)} has no assignment {', '.join(missing)}: nbgrader adds an assignment "
             f"to the gradebook when it is generated; run `nbgrader generate_assignment NAME` (or Generate in "
             f"the formgrader) with this gradebook configured, then grade again")

@@ -19,6 +19,7 @@ import re
 from functools import lru_cache
 
 from course import yaml_text
+from course.errors import KeyFormatError
 from course.outline import load_outline
 
 MARK = "course-key"
@@ -27,10 +28,6 @@ BLOCK = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 KINDS = {"ranking": ("order",), "reflection": ("ideas",)}
-
-
-class KeyFormatError(ValueError):
-    """A malformed key in a source notebook; the message says what to fix."""
 
 
 def _check_ties(key: dict) -> None:

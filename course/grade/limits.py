@@ -28,6 +28,9 @@ class CapOutputs(NbGraderPreprocessor):
             if "traceback" in out:
                 lines = list(out["traceback"])[-50:]
                 out["traceback"] = [_cap(line, self.max_chars) for line in lines]
+            for field in ("ename", "evalue"):  # an error's message is the student's too: `raise ValueError(huge)`
+                if isinstance(out.get(field), str):
+                    out[field] = _cap(out[field], self.max_chars)
             for mime, value in list(out.get("data", {}).items()):
                 if isinstance(value, list):
                     value = "".join(value)

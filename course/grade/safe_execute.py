@@ -58,10 +58,15 @@ class SafeExecute(Execute):
                     raise
                 self._skipped[index] = self._reason(exc)
                 self.log.warning("Cell %d stopped the kernel (%s); restarting without it", index, type(exc).__name__)
-        # Too many cells broke the kernel: grade nothing further, but still hand back the notebook.
+        # Too many cells broke the kernel: grade nothing further, but still hand back the notebook. The last run
+        # reached the cell that broke it; each stopped cell says why, and only the cells after it were not run.
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type == "code" and index not in self._skipped and not cell.get("outputs"):
-                cell.outputs = [stopped_output("not run: earlier cells kept stopping the kernel")]
+            if cell.cell_type != "code":
+                continue
+            if index in self._skipped or index > self._current:
+                cell.outputs = [stopped_output(self._skipped.get(index,
+                                                                 "not run: earlier cells kept stopping the kernel"))]
+                cell.execution_count = None
         return nb, resources
 
     def _reason(self, exc: Exception) -> str:

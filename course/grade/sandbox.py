@@ -24,7 +24,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Enum, Integer
 from traitlets.config import Configurable
 
-from course.author.source import CourseError
+from course.errors import SandboxError
 
 INIT = Path(__file__).with_name("sandbox_init.py")
 PACKAGE = Path(__file__).resolve().parent.parent  # the `course` package the kernel imports
@@ -80,7 +80,7 @@ class Sandbox(Configurable):
         if why is None:
             return True, self.describe()
         if self.mode == "require":
-            raise CourseError(f"the grading sandbox is required (c.Sandbox.mode = 'require') but {why}")
+            raise SandboxError(f"the grading sandbox is required (c.Sandbox.mode = 'require') but {why}")
         return False, why
 
     def active(self, log=None) -> bool:

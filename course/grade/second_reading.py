@@ -18,15 +18,11 @@ import math
 from functools import cache
 from pathlib import Path
 
-from course.author.source import CourseError
+from course.errors import SecondReaderError
 from course.grade.tone import plain
 from course.grade.wording import tokens
 
 FILE = Path("source") / "second-reader.json"  # in the course folder, beside the assignments' sources
-
-
-class SecondReaderError(CourseError):
-    """The second reader's file is there but unreadable."""
 
 
 LENGTHS = (25, 45, 70, 110)  # word counts where an answer's length band changes: very short, short, usual, long

@@ -18,7 +18,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 from rapidfuzz.utils import default_process
 
-from course.author.source import CourseError, Exercise, exercises, notebooks, read_cells
+from course.author.source import Exercise, exercises, notebooks, read_cells
+from course.errors import CourseError
 from course.grade.payload import find_payloads
 from course.grade.reflection import clean_text
 

@@ -102,15 +102,18 @@ class Phrase:
         wanted, prefix, _gap = self.words[index]
         return token.startswith(prefix) if prefix else not wanted.isdisjoint(lemmas(token))
 
-    def spans(self, toks: list[str]) -> list[tuple[int, int]]:
-        """(start, end) of every place in `toks` this phrase matches."""
+    def spans(self, toks: list[str], at: dict[str, list[int]] | None = None) -> list[tuple[int, int]]:
+        """(start, end) of every place in `toks` this phrase matches; `at` is `lemma_positions(toks)`, when the
+        caller tries many phrases on the same tokens."""
         if not self.words:
             return []
         wanted, prefix, _gap = self.words[0]
         if prefix:
             starts = [i for i, token in enumerate(toks) if token.startswith(prefix)]
         else:  # only where the first word can start: every phrase of every rubric is tried on each answer
-            at = _lemma_positions(tuple(toks))
+            at = lemma_positions(toks) if at is None else at
+            if wanted.isdisjoint(at):
+                return []
             starts = sorted({i for lemma in wanted for i in at.get(lemma, ())})
         found = []
         for start in starts:
@@ -137,9 +140,13 @@ class Phrase:
         return None
 
 
+def lemma_positions(toks: list[str]) -> dict[str, list[int]]:
+    """Where each lemma occurs in one answer's tokens, built once for all the phrases tried on it."""
+    return _lemma_positions(tuple(toks))
+
+
 @lru_cache(maxsize=64)
 def _lemma_positions(toks: tuple[str, ...]) -> dict[str, list[int]]:
-    """Where each lemma occurs in one answer's tokens, built once for all the phrases tried on it."""
     at: dict[str, list[int]] = {}
     for i, token in enumerate(toks):
         for lemma in lemmas(token):
@@ -154,4 +161,5 @@ def phrase(text: str) -> Phrase:
 
 def find_phrases(toks: list[str], phrases: list[str]) -> list[str]:
     """The text matched by each phrase found (in the order of `phrases`)."""
-    return [hit for p in phrases if (hit := phrase(str(p)).find(toks))]
+    at = lemma_positions(toks)
+    return [" ".join(toks[found[0][0]:found[0][1]]) for p in phrases if (found := phrase(str(p)).spans(toks, at))]

@@ -1,9 +1,9 @@
 """Play: branching customer scenarios (pure engine + ipywidgets view)."""
 
 from course.play.player import Player
-from course.play.scenario import Scenario, ScenarioError, load_scenario, load_scenario_file
+from course.play.scenario import Scenario, load_scenario, load_scenario_file
 
-__all__ = ["Player", "Scenario", "ScenarioError", "load_scenario", "load_scenario_file", "show"]
+__all__ = ["Player", "Scenario", "load_scenario", "load_scenario_file", "show"]
 
 
 def show(scenario_id: str, log_folder: str | None = ".", seed: int | None = None):

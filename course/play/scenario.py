@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from course import yaml_text
+from course.errors import ScenarioError
 from course.outline import Outline, load_outline
 
 MIN_SCORE, MAX_SCORE = 0, 2
@@ -14,15 +15,6 @@ RECOVERY_SCORE = 1
 SCORING_MODES = ("sum", "ending")  # sum of choice scores, or the score of the ending reached
 SETTINGS = ("phone", "chat", "email", "home", "office", "data-centre", "hospital", "school", "shop", "hotel",
             "accountancy", "library")
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be played; the message names the file and node."""
-
-    def __init__(self, origin: str, problems: list[str]) -> None:
-        super().__init__(f"{origin}: " + "; ".join(problems))
-        self.origin = origin
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -333,6 +325,8 @@ def load_scenario_file(path: str | Path) -> Scenario:
         raw = yaml_text.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError(str(path), ["no such scenario file"]) from None
+    except (OSError, UnicodeDecodeError) as exc:  # a folder, no permission, not UTF-8 text
+        raise ScenarioError(str(path), [f"cannot be read as a YAML text file ({exc}); save it as UTF-8 text"]) from None
     except yaml_text.YAMLError as exc:
         raise ScenarioError(str(path), [f"not valid YAML ({exc})"]) from None
     return parse_scenario(raw, str(path))

@@ -27,7 +27,7 @@ INSTRUCTOR_ONLY_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create
 FRAME_SELF = '--ServerApp.tornado_settings={"headers": {"Content-Security-Policy": "frame-ancestors \'self\'"}}'
 # What a grader opens is shown safely: formgrader renders submissions sanitized with the student id
 # escaped, and its pages and the feedback pages get a Content-Security-Policy that refuses any script
-# from a submission (course.grade.formgrader_guard; the README's "What a grader's browser, terminal
+# from a submission (course.grade.formgrader_guard; docs/graders.md, "What a grader's browser, terminal
 # and spreadsheet are protected from" says what it blocks).
 GRADER_GUARD = "--ServerApp.jpserver_extensions=course.grade.formgrader_guard=True"
 # Under a hub, terminals open a login shell, and /etc/profile puts PATH back to the system's: the

@@ -3,7 +3,7 @@
 Run as root, in a Python environment with the course installed (`pip install 'aplus-professionalism[hub]'`)
 and configurable-http-proxy on PATH (`npm install -g configurable-http-proxy`). Users are the
 machine's own accounts (PAM), and each server runs as its user, so nbgrader's permissions and its
-collect owner check work as designed. See the README, "Teaching on JupyterHub".
+collect owner check work as designed. See docs/deploying.md, "Teaching on JupyterHub".
 
 Settings come from the environment, so this file stays as it is:
   COURSE_ID           nbgrader course id (default aplus-4.7)
