@@ -31,7 +31,7 @@ demo: $(STAMP)  ## build the course and run a simulated class through nbgrader
 # more than nbval would: only unfinished answers raise); the instructor's notebooks/ run under nbval.
 test: $(STAMP) $(PROXY)  ## lint, unit tests, notebooks (nbval), end-to-end nbgrader, JupyterHub and PostgreSQL runs
 	$(VENV)/bin/ruff check --output-format=concise course tests benchmarks deploy
-	$(PY) -m pytest tests --nbval-lax --nbval-current-env notebooks -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(PY) -m pytest tests --nbval-lax --nbval-current-env notebooks -n $(TEST_WORKERS) --durations=15
 
 build: $(STAMP)  ## regenerate release/ from source/ (commit the result)
 	$(VENV)/bin/course build

@@ -71,9 +71,18 @@ def test_check_on_a_broken_scenario_set_names_file_and_node(scenario_data, tmp_p
 
     folder = tmp_path / "scenarios"
     folder.mkdir()
-    good = copy.deepcopy(scenario_data)  # a good one, for contrast: it also keeps the fairness rules
+    good = copy.deepcopy(scenario_data)  # a good one, for contrast: it also keeps the fairness and shape rules
     good["shuffle"] = True
+    good["setting"] = "chat"
     good["nodes"]["a"]["choices"][1]["text"] = "Acronyms, and then some more acronyms"
+    good["nodes"]["b"]["choices"][0]["next"] = "c"  # a third decision on the best path
+    good["nodes"]["c"] = {"text": "The customer thanks you.", "choices": [
+        {"text": "Ask what else they need", "next": "good", "score": 2, "feedback": "Kind.",
+         "objectives": ["attitude"]},
+        {"text": "Go", "next": "ok", "score": 1, "feedback": "Abrupt.", "objectives": ["attitude"]},
+        {"text": "Close the ticket without a word to them", "next": "bad", "score": 0, "feedback": "Cold.",
+         "objectives": ["attitude"]},
+    ]}
     _write_yaml(folder / "tiny.yaml", good)
     looped = copy.deepcopy(scenario_data)
     looped["id"] = "looped"
@@ -96,7 +105,9 @@ def test_check_on_a_broken_scenario_set_names_file_and_node(scenario_data, tmp_p
         ("renamed.yaml", "id 'tiny' differs from the file name"),
         ("broken.yaml", "not valid YAML"),
     ]
-    for file_name, message in expected:
+    shape = [("renamed.yaml", "it has 2 decision points (nodes with choices); write at least 3"),
+             ("renamed.yaml", "the top level names no 'setting'")]  # `course check` holds drafts to the course's shape
+    for file_name, message in expected + shape:
         assert any(file_name in e and message in e for e in errors), (file_name, message, proc.stderr)
     assert not any("tiny.yaml" in e for e in errors)
     assert "5 scenario(s)" in proc.stdout

@@ -109,7 +109,7 @@ def test_copying_a_jargon_heavy_original_scores_zero():
 
 
 RUBRIC_FOLDER = Path(__file__).parents[1] / "course" / "rubrics"
-RUBRICS = sorted(p.stem for p in RUBRIC_FOLDER.glob("*.yaml") if p.stem not in ("jargon", "conduct"))
+RUBRICS = sorted(p.stem for p in RUBRIC_FOLDER.glob("*.yaml") if p.stem not in ("jargon", "conduct", "scoring"))
 KNOWN_CRITERIA = {"ideas", "jargon", "length", "questions"}  # readability is advice, not a criterion
 
 
@@ -245,11 +245,12 @@ def test_an_idea_that_is_the_point_of_the_task_can_count_for_more():
 
 
 def test_readability_is_advice_only_and_only_on_answers_long_enough_to_measure():
-    from course.grade.reflection import ADVICE_MIN_WORDS, readability_advice
+    from course.grade.reflection import readability_advice
+    from course.grade.settings import scoring
 
     short = "Your storage is nearly full. I will move old photos to the cloud and remove programs you never use."
     assert readability_advice(short) is None  # a Flesch score on 20 words swings with one sentence
-    long = " ".join([short] * (ADVICE_MIN_WORDS // len(short.split()) + 1))
+    long = " ".join([short] * (scoring().readability.advice_min_words // len(short.split()) + 1))
     advice = readability_advice(long)
     assert advice.startswith("Advice, not scored: Flesch reading ease") and "easy to read" in advice
     for rubric_id in RUBRICS:

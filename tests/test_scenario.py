@@ -127,3 +127,68 @@ def test_the_authoring_guide_worked_example_is_a_valid_scenario(root):
     assert s.id == "chat-password-reset" and s.decision_range() == (2, 2)
     assert s.best_path() == [("greet", 0), ("verify", 0)]
     assert scenario_problems(s) == []  # the example keeps every fairness rule it describes
+
+
+# -- the conventions file: settings and the words a player sees -----------------------------------
+
+
+def test_the_shipped_conventions_give_settings_and_one_set_of_words():
+    from course.play.scenario import settings, words
+
+    assert "library" in settings() and len(set(settings())) == len(settings())
+    said = words()
+    assert sorted(said.verdicts) == [0, 1, 2] and said.verdicts[2].word == "Strong choice"
+    assert [f.at_least for f in said.finishes] == [0.8, 0.5, 0.0]
+    assert said.rule.startswith("Strong replies score 2") and "\n" not in said.rule
+
+
+def conventions_data() -> dict:
+    import copy
+
+    from course.play.scenario import conventions
+
+    return copy.deepcopy(conventions())
+
+
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (lambda d: d["words"]["verdicts"].pop(1), "'words.verdicts' needs one entry per choice score: 0, 1, 2"),
+        (lambda d: d["words"]["verdicts"][2].pop("short"), "'words.verdicts.2' needs 'icon' and 'word' and 'short'"),
+        (lambda d: d["words"].update(recovery="Good recovery"), "'words.recovery' needs 'icon' and 'word'"),
+        (lambda d: d["words"]["finishes"].reverse(), "'words.finishes' must go from the highest 'at_least' down"),
+        (lambda d: d["words"]["finishes"][1].update(at_least="half"), "'words.finishes' entry 2 needs 'at_least'"),
+        (lambda d: d["words"].update(finishes=d["words"]["finishes"][:1]),
+         "'words.finishes' needs a list of at least two finishes"),
+        (lambda d: d["words"].pop("rule"), "'words.rule' needs the scoring rule"),
+        (lambda d: d.pop("words"), "'words' needs 'verdicts', 'recovery', 'finishes' and 'rule'"),
+    ],
+)
+def test_broken_words_name_the_file_and_the_key(breakage, message):
+    from course.play.scenario import parse_words
+
+    data = conventions_data()
+    breakage(data)
+    with pytest.raises(ScenarioError) as caught:
+        parse_words(data, "course/conventions.yaml")
+    assert caught.value.origin == "course/conventions.yaml"
+    assert any(message in p for p in caught.value.problems), caught.value.problems
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [(None, "'settings' needs a list of setting names"), ([], "'settings' needs a list"),
+     (["phone", 3], "'settings' needs a list"), (["phone", "chat", "phone"], "names a setting twice")],
+)
+def test_broken_settings_name_the_file_and_the_key(settings, message):
+    from course.play.scenario import parse_settings
+
+    with pytest.raises(ScenarioError, match=message) as caught:
+        parse_settings({"settings": settings}, "course/conventions.yaml")
+    assert str(caught.value).startswith("course/conventions.yaml: ")
+
+
+def test_a_setting_outside_the_list_is_refused_with_the_list(scenario_data):
+    scenario_data["setting"] = "submarine"
+    with pytest.raises(ScenarioError, match="setting 'submarine'; use one of phone, chat, email"):
+        parse_scenario(scenario_data)

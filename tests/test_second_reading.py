@@ -9,17 +9,17 @@ from course.author.source import model_answers
 from course.errors import CourseError
 from course.grade import second_reading
 from course.grade.autograde import review_reason, score_payload
-from course.grade.reflection import (
-    DOUBT_READING,
-    DOUBT_TONE,
-    FEW_IDEAS_READING_MARGIN,
-    HELD,
-    PASS,
-    READER_DISAGREES,
-    SECOND_BAND,
-    SECOND_SHARE,
-    score_reflection,
-)
+from course.grade.reflection import score_reflection
+from course.grade.settings import scoring
+
+DOUBT_READING = scoring().review.doubtful_pass.reading_below
+DOUBT_TONE = scoring().review.doubtful_pass.tone_from
+FEW_IDEAS_READING_MARGIN = scoring().review.few_ideas_reading_margin
+HELD = scoring().review.doubtful_pass.held_at
+PASS = scoring().review.doubtful_pass.pass_mark
+READER_DISAGREES = scoring().review.reader_disagrees
+SECOND_BAND = scoring().second_reader.band
+SECOND_SHARE = scoring().second_reader.share
 
 LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
         {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]

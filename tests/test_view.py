@@ -201,3 +201,27 @@ def test_dollar_signs_in_a_situation_are_not_typeset_as_maths(scenario_data, tmp
     scenario_data["nodes"]["a"]["text"] = "A new drive costs $150; a repair costs $80."
     v = ScenarioView(parse_scenario(scenario_data), log_folder=tmp_path)
     assert r"costs \$150; a repair costs \$80." in v.situation.value  # JupyterLab shows \$ as $
+
+
+@pytest.fixture
+def reworded(monkeypatch):
+    """The conventions file with the strong verdict reworded, read afresh (and the real one restored)."""
+    import copy
+
+    from course.play import scenario
+
+    data = copy.deepcopy(scenario.conventions())
+    data["words"]["verdicts"][2].update(word="Spot-on choice", short="spot-on")
+    monkeypatch.setattr(scenario, "conventions", lambda: data)
+    scenario.words.cache_clear()
+    yield
+    scenario.words.cache_clear()
+
+
+def test_the_widget_and_the_graph_read_one_set_of_verdict_words(reworded, scenario_data, tmp_path):
+    from course.author.graph import _verdict
+
+    view = ScenarioView(parse_scenario(scenario_data), log_folder=tmp_path)
+    view.buttons[0].click()
+    assert "Spot-on choice" in view.feedback.value and "Strong choice" not in view.feedback.value
+    assert _verdict(2).endswith("spot-on") and _verdict(0).endswith("weak")

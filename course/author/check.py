@@ -22,10 +22,18 @@ from course.author.fairness import (
 )
 from course.author.rubric_blocks import prompt_cells
 from course.author.rubric_text import rubric_block
+from course.author.shape import (
+    assignment_problems,
+    customer_name_problems,
+    notes_problems,
+    rules,
+    scenario_shape_problems,
+    settings_problems,
+)
 from course.author.source import SHOW, Exercise, assignments, exercises, notebooks, read_cells
 from course.errors import CourseError, OutlineError, ScenarioError
 from course.outline import load_outline
-from course.play.scenario import load_scenario_file, shipped_folder
+from course.play.scenario import Scenario, load_scenario_file, settings, shipped_folder, words
 
 
 @dataclass
@@ -36,12 +44,13 @@ class Report:
     notebooks: int = 0
 
 
-def check_scenarios(folder: Path, report: Report) -> set[str]:
-    """Validate every *.yaml in a folder; return the ids that loaded."""
+def check_scenarios(folder: Path, report: Report) -> dict[str, Scenario]:
+    """Validate every *.yaml in a folder; return the scenarios that loaded, by file name."""
     files = sorted(folder.glob("*.yaml"))
     if not files:
         report.problems.append(f"{folder}: no scenario files (*.yaml) found")
-    ok = set()
+    ok: dict[str, Scenario] = {}
+    loaded: dict[Path, Scenario] = {}
     scored = []
     for path in files:
         report.scenarios += 1
@@ -56,9 +65,12 @@ def check_scenarios(folder: Path, report: Report) -> set[str]:
                 f"(notebooks load scenarios by file name, logs record the id)"
             )
         report.problems += [f"{path}: {p}" for p in scenario_problems(scenario)]
+        report.problems += [f"{path}: {p}" for p in scenario_shape_problems(scenario, rules())]
         scored += decisions(scenario)
-        ok.add(path.stem)
+        ok[path.stem] = loaded[path] = scenario
     report.problems += share_problems(scored, f"{folder} (all scenarios)")
+    report.problems += settings_problems(loaded, rules(), f"{folder} (all scenarios)")
+    report.problems += customer_name_problems({p: p.read_text(encoding="utf-8") for p in loaded}, rules())
     return ok
 
 
@@ -76,8 +88,9 @@ def rankings_in(nb_path: Path, found: list[Exercise]) -> list[tuple[str, dict[st
             for ex in found if ex.key["kind"] == "ranking"]
 
 
-def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> None:
-    """Source notebooks must be valid, keys well formed, and every show(...) a real scenario."""
+def check_notebooks(root: Path, known_scenarios: dict[str, Scenario], report: Report) -> None:
+    """Source notebooks must be valid, keys well formed, every show(...) a real scenario, and each
+    assignment of the shape course/author/shape.py describes."""
     outline = load_outline()
     rankings: list[tuple[str, dict[str, str], list[str]]] = []
     for name in assignments(root):
@@ -89,6 +102,7 @@ def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> No
             except Exception as exc:  # any parse failure is the author's to fix
                 report.problems.append(f"{nb_path}: not a valid notebook ({type(exc).__name__}: {exc})")
                 continue
+            report.problems += [f"{nb_path}: {p}" for p in notes_problems(nb_path, rules())]
             for index, cell in enumerate(nb.cells, start=1):
                 for obj in taught_ids(cell):
                     if obj not in outline:
@@ -120,20 +134,21 @@ def check_notebooks(root: Path, known_scenarios: set[str], report: Report) -> No
                         "`python -m course.author.rubric_blocks` to write the rubric's criteria and weights into it"
                     )
             keys = {ex.key["exercise"]: ex.key for ex in found}
-            for name, options, order in rankings_in(nb_path, found):
+            for exercise, options, order in rankings_in(nb_path, found):
                 if sorted(options) != sorted(order):
                     report.problems.append(
-                        f"{nb_path}: ranking {name!r} lists options {''.join(sorted(options)) or 'none'} above its "
+                        f"{nb_path}: ranking {exercise!r} lists options {''.join(sorted(options)) or 'none'} above its "
                         f"answer cell, but its key orders {''.join(sorted(order))}; list each as '- **A.** text'"
                     )
                     continue
-                credit = ranking_length_credit(options, order, keys[name].get("ties"))
+                credit = ranking_length_credit(options, order, keys[exercise].get("ties"))
                 if credit > MAX_LENGTH_CREDIT:
                     report.problems.append(
-                        f"{nb_path}: ranking {name!r}: ordering its options longest first earns {credit:.0%} "
+                        f"{nb_path}: ranking {exercise!r}: ordering its options longest first earns {credit:.0%} "
                         f"(at most {MAX_LENGTH_CREDIT:.0%}); shorten strong options or lengthen weak ones"
                     )
-                rankings.append((f"{nb_path.parent.name}/{name}", options, order))
+                rankings.append((f"{nb_path.parent.name}/{exercise}", options, order))
+        report.problems += assignment_problems(root, name, known_scenarios, outline, rules())
     report.problems += ranking_share_problems(rankings)
 
 
@@ -145,6 +160,11 @@ def check_course(root: Path | None, scenario_folder: Path | None = None) -> Repo
     except OutlineError as exc:
         report.problems.append(f"course/objectives.yaml: {exc}")
         return report  # scenarios and keys are checked against the outline
+    try:
+        settings(), words(), rules()
+    except CourseError as exc:
+        report.problems.append(str(exc))
+        return report  # scenarios and notebooks are checked against these
     known = check_scenarios(scenario_folder or shipped_folder(), report)
     if root is not None:
         check_notebooks(root, known, report)

@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from matplotlib.path import Path as MplPath
 
-from course.play.scenario import MAX_SCORE, Scenario
+from course.play.scenario import MAX_SCORE, Scenario, words
 
 # Geometry, in inches: the axes span the whole figure at one data unit per inch, so boxes and
 # fonts keep their proportions however large the figure grows.
@@ -44,7 +44,6 @@ NODE_FONT, EDGE_FONT = 8.0, 7.5  # points
 LINE_H = NODE_FONT * 1.3 / 72  # inches per text line in a node
 EDGE_CHAR_W, EDGE_LINE_H = EDGE_FONT * 0.62 / 72, EDGE_FONT * 1.35 / 72  # rough label extents
 
-VERDICTS = {2: ("✔", "strong"), 1: ("➖", "ok"), 0: ("✖", "weak")}
 BEST_MARK = "★"  # marks the best choice on an edge that carries several choices
 
 DECISION_FILL, ENDING_FILL, BEST_FILL = "#f4f4f4", "#dde8f5", "#ffe680"
@@ -70,8 +69,11 @@ def _verdict(score: int) -> str:
 
     All icons or none: a mix would make the words look inconsistent, and the words alone are clear.
     """
-    icon, word = VERDICTS.get(score, ("", f"score {score}"))
-    return f"{icon} {word}" if icon and _has_glyphs("".join(i for i, _ in VERDICTS.values())) else word
+    verdicts = words().verdicts  # the widget's verdicts, in their short form (course/conventions.yaml)
+    told = verdicts.get(score)
+    if told is None:
+        return f"score {score}"
+    return f"{told.icon} {told.short}" if _has_glyphs("".join(v.icon for v in verdicts.values())) else told.short
 
 
 def _choice_line(index: int, score: int, best: bool) -> str:
@@ -409,7 +411,7 @@ def scenario_figure(scenario: Scenario) -> Figure:
         ha="center", va="top", fontsize=9, parse_math=False,
     )
     best, most = graph.graph["best_score"], graph.graph["max_score"]
-    verdicts = " / ".join(f"{_verdict(s)} = {s}" for s in sorted(VERDICTS, reverse=True))
+    verdicts = " / ".join(f"{_verdict(s)} = {s}" for s in sorted(words().verdicts, reverse=True))
     handles = [
         Line2D([], [], color=BEST_EDGE, linewidth=BEST_WIDTH, label=f"bold = best path (score {best} of {most})"),
         Line2D([], [], color=OTHER_EDGE, linewidth=OTHER_WIDTH,

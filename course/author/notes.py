@@ -1,4 +1,5 @@
-"""The notes of a source notebook as plain text, so their reading ease can be measured."""
+"""The notes of a source notebook as plain text, so their length and reading ease can be measured
+(`course check` holds them to the `check:` thresholds in course/conventions.yaml)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from pathlib import Path
 
 from course.author.source import is_notes, read_cells
 from course.grade.readability import flesch_reading_ease
-
-READING_EASE_BAR = 60.0  # Flesch reading ease the notes must reach (plain English)
 
 _MARKUP = [
     (re.compile(r"^\s*\|?\s*:?-{3,}.*$", re.MULTILINE), ""),  # table rule lines

@@ -22,6 +22,7 @@ from course.grade.ranking import score_ranking
 from course.grade.reflection import score_reflection
 from course.grade.result import Result
 from course.grade.second_reading import FILE, load, reading
+from course.grade.settings import scoring
 from course.safe_text import for_markdown
 
 
@@ -40,27 +41,17 @@ class StripKeys(NbGraderPreprocessor):
 
 
 REVIEW = "Flagged for a grader to look at:"
-# Reason codes on a result (course.grade.reflection) that a person should confirm, and what the
-# grader is told. Codes not listed (a long answer capped, a minor slip) need no second look.
-REVIEW_CODES = {
-    "error": "the check raised an error, so no answer was scored",
-    "copied-borderline": "over half the text repeats the exercise, but only just: fair quoting or a copy?",
-    "off-topic-with-ideas": "the answer was read as off-topic, yet it holds half the key ideas or more",
-    "several-answers": "more than one answer was recorded",
-    # "ideas-with-breach": "most key ideas are there, but a conduct breach capped the score",
-    "long-on-topic-few-ideas": "a full, on-topic answer matched few key ideas: it may say them in other words",
-    "reader-disagrees": "the rubric and the second reader part by 1.5 points or more: a person's judgement decides",
-    "ideas-in-a-list": "the key ideas are there but read as a list: notes, or a well-laid-out answer?",
-    "tone-unsure": "a sentence may be unprofessional in tone, but the rubric is not sure: read it",
-    "pass-in-doubt": "a bare pass that the second reader and the tone check both doubt, held under a pass: read it",
-}
 
 
 def review_reason(key: dict, result: Result, errors: list[str]) -> str | None:
-    """Why a grader should look at this cell, or None; read from the result's reason codes."""
+    """Why a grader should look at this cell, or None; read from the result's reason codes.
+
+    Which codes (course.grade.reflection's) a person should confirm, and what the grader is told, is
+    scoring.yaml's `review.reasons`: codes not listed (a long answer capped, a minor slip) need no second look."""
     real_errors = [e for e in errors if "AnswerNotReady" not in e]
     codes = ["error"] if real_errors and not result.fraction else result.codes
-    reasons = [REVIEW_CODES[c] for c in codes if c in REVIEW_CODES]
+    held = scoring().review.reasons
+    reasons = [held[c] for c in codes if c in held]
     return "; ".join(dict.fromkeys(reasons)) or None
 
 

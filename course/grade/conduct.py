@@ -10,19 +10,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
-from course import yaml_text
+from course.grade.settings import CONDUCT, conduct_settings, raw
 from course.grade.wording import lemma_positions, phrase, sentence_spans, tokens
-
-# "not", "never", "rather than", "instead of", "avoid": a move named in order to turn it down.
-NEGATIONS = frozenset({"not", "never", "no", "nobody", "nothing", "without", "nor", "rather", "instead", "avoid",
-                       "than"})
-NEGATION_REACH = 5
-# Kinds that are a way of speaking rather than a thing said: several in one sentence are one remark.
-TONE_MOVES = frozenset({"blaming", "lecturing", "next-time-lecture", "demanding", "judging", "dismissing", "arguing",
-                        "sarcasm", "slang", "tone"})
 
 
 @dataclass(frozen=True)
@@ -35,10 +25,10 @@ class Breach:
     at: int = -1  # the token it starts at: kinds found in one sentence are one remark
 
 
-@cache
 def conduct_rules() -> dict:
-    text = resources.files("course").joinpath("rubrics", "conduct.yaml").read_text("utf-8")
-    return yaml_text.load(text)
+    """conduct.yaml as written, once it has passed its checks (course/grade/settings.py)."""
+    conduct_settings()
+    return raw(CONDUCT)
 
 
 def clauses(text: str) -> list[int]:
@@ -52,16 +42,21 @@ def clauses(text: str) -> list[int]:
 def remarks(breaches: list[Breach], text: str) -> int:
     """How many separate remarks the breaches make. Moves of tone found in one sentence are one remark
     ("In future, you really should..." is one lecture, not two breaches); a mistake of substance
-    (a password, a promise, private data, jargon) is a remark of its own wherever it sits."""
+    (a password, a promise, private data, jargon) is a remark of its own wherever it sits: conduct.yaml's
+    `tone_moves` say which kinds are moves of tone."""
     bounds = [end for _, _, end in sentence_spans(text)]
-    return len({(bisect_right(bounds, b.at) if b.at >= 0 else -1, "tone" if b.kind in TONE_MOVES else b.kind)
+    tone_moves = conduct_settings().tone_moves
+    return len({(bisect_right(bounds, b.at) if b.at >= 0 else -1, "tone" if b.kind in tone_moves else b.kind)
                 for b in breaches})
 
 
 def _negated(toks: list[str], where: list[int], start: int) -> bool:
-    """A negation just before `start`, in the same clause ("Don't worry, I promise" is a promise)."""
+    """A negation just before `start`, in the same clause ("Don't worry, I promise" is a promise): one of
+    conduct.yaml's `negation.words`, at most `negation.reach` tokens before it."""
+    negation = conduct_settings().negation
     clause = where[start] if start < len(where) else None
-    return any(t in NEGATIONS and where[i] == clause for i, t in enumerate(toks[:start]) if i >= start - NEGATION_REACH)
+    return any(t in negation.words and where[i] == clause for i, t in enumerate(toks[:start])
+               if i >= start - negation.reach)
 
 
 def _first_hit(text: str, toks: list[str], where: list[int], kind: dict,
@@ -90,7 +85,7 @@ def find_breaches(text: str, extra: list[dict] | None = None, skip: list[str] | 
     toks, where, allowed = tokens(text), clauses(text), frozenset(allow or ())
     at = lemma_positions(toks)
     found = []
-    for kind in [*(k for k in conduct_rules()["kinds"] if k["id"] not in (skip or [])), *(extra or [])]:
+    for kind in [*(k for k in conduct_settings().kinds if k["id"] not in (skip or [])), *(extra or [])]:
         hit = _first_hit(text, toks, where, kind, allowed, at)
         if hit:
             words, start = hit

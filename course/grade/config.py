@@ -25,7 +25,10 @@ from course.grade.restore import RestoreCells
 from course.grade.safe_execute import SafeExecute
 
 CODE_STUB = "# YOUR ANSWER HERE"
-CELL_TIMEOUT = 20  # seconds; an infinite loop costs this much once per notebook
+# The course's default for nbgrader's `Execute.timeout` traitlet, in seconds: an infinite loop costs this much once
+# per notebook. An instructor sets their own in nbgrader_config.py (`c.Execute.timeout = 60`, before or after
+# `configure(c)`) or on the command line (`--Execute.timeout=60`).
+CELL_TIMEOUT = 20
 
 # The grading kernel imports the installed `course` package before any student code runs, with the
 # notebook's folder off sys.path for that moment: a folder named `course` beside the notebook must
@@ -59,7 +62,8 @@ def configure(c) -> None:
     # Release notebooks run clean: an answer region becomes a comment, not `raise`.
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
     c.OverwriteCells.add_missing_cells = False  # RestoreCells does this, for every kind of cell
-    c.Execute.timeout = CELL_TIMEOUT  # SafeExecute is an Execute: it reads the same settings
+    if "timeout" not in c.Execute:  # SafeExecute is an Execute: it reads the same settings
+        c.Execute.timeout = CELL_TIMEOUT
     c.Execute.extra_arguments = [f"--IPKernelApp.exec_lines={KERNEL_PRELOAD}"]
     # A hub or a Kubernetes secret sets the gradebook (say, PostgreSQL) without editing this file.
     if gradebook.from_env():

@@ -10,9 +10,10 @@ from importlib import resources
 from typing import Any
 
 from course import yaml_text
-from course.grade.conduct import Breach, conduct_rules, find_breaches, remarks
+from course.grade.conduct import Breach, find_breaches, remarks
 from course.grade.readability import flesch_reading_ease
 from course.grade.result import NOT_ANSWERED, Result, type_name
+from course.grade.settings import ToneLimits, conduct_settings, scoring
 from course.grade.tone import scored_sentences
 from course.grade.wording import find_phrases, is_word, sentences, tokens
 
@@ -28,41 +29,30 @@ class Criterion:
     tip: str = ""  # how to improve, shown when the criterion is not full
 
 
-# Little words that real sentences have and keyword lists do not.
-FUNCTION_WORDS = frozenset(
-    "a an the to of in on at for with from by is are was were be been am i you we he she it they this that "
-    "your my our his her their will would can could should may might do does did have has had not no so "
-    "and but or if when what how why please there here "
-    "i'm i'll i've i'd you're you'll we'll we're it's that's there's let's don't can't won't isn't".split()
-)
 BULLET = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
 
 
 def is_real_sentence(sentence: str) -> bool:
     """A sentence a person would say or write, not a run of keywords separated by commas.
 
-    Keyword lists have few little words (the, to, you, will...) and short pieces between commas;
-    even a rambling sentence has plenty of both.
+    Keyword lists have few little words (the, to, you, will...: scoring.yaml's `prose.function_words`)
+    and short pieces between commas; even a rambling sentence has plenty of both.
     """
     words = re.findall(r"[A-Za-z']+", sentence)
     if len(words) < 3:
         return False
-    little = sum(w.lower() in FUNCTION_WORDS for w in words)
+    function_words = scoring().prose.function_words
+    little = sum(w.lower() in function_words for w in words)
     pieces = [p for p in re.split(r"[,;]", sentence) if p.strip()]
     long_pieces = len(words) / len(pieces) >= 4
     return little >= 1 and (little / len(words) >= 0.25 or long_pieces)
 
 
-NOTE_DASHES = 3
-NOTE_SLASHES = 2  # "sorry / email down / meeting 1 hr": a line that strings pieces with " / " is notes
-
-
-GREETINGS = frozenset("hi hello hey dear good morning afternoon evening thanks thank cheers".split())
-
-
 def is_address(words: list[str]) -> bool:
-    """A greeting or a name with its title, on its own between commas: "Hi Alex", "Mrs. Ito"."""
-    return 0 < len(words) <= 3 and all(w[0].isupper() or w.lower() in GREETINGS for w in words)
+    """A greeting (scoring.yaml's `prose.greetings`) or a name with its title, on its own between commas:
+    "Hi Alex", "Mrs. Ito"."""
+    greetings = scoring().prose.greetings
+    return 0 < len(words) <= 3 and all(w[0].isupper() or w.lower() in greetings for w in words)
 
 
 def prose_share(text: str) -> float:
@@ -71,18 +61,19 @@ def prose_share(text: str) -> float:
     A keyword list ("sorry, 10:20, traffic, reschedule") is mostly pieces of one or two words;
     prose, even rambling prose, is mostly clauses.
     """
+    prose = scoring().prose
     total = clause_words = 0
     for line in text.replace("’", "'").splitlines():
         # A bulleted or numbered line is a list item, not speech; so is a line of pieces joined by " / ".
-        listed = bool(BULLET.match(line)) or len(re.findall(r"\s/\s", line)) >= NOTE_SLASHES
-        # " / ", " + " and arrows join notes; so does " - " when a line strings three or more together.
-        dashes = r"|\s[-–—]\s" if len(re.findall(r"\s[-–—]\s", line)) >= NOTE_DASHES else ""
+        listed = bool(BULLET.match(line)) or len(re.findall(r"\s/\s", line)) >= prose.note_slashes
+        # " / ", " + " and arrows join notes; so does " - " when a line strings `note_dashes` or more together.
+        dashes = r"|\s[-–—]\s" if len(re.findall(r"\s[-–—]\s", line)) >= prose.note_dashes else ""
         for piece in re.split(r"[,;:.!?]+|\s[/|+]\s|\s*(?:->|→|=>)\s*" + dashes, line):
             words = re.findall(r"[A-Za-z']+", piece)
             if not listed and is_address(words):
                 continue  # "Good morning", "Professor Ruiz": how speech opens, neither a clause nor a note
             total += len(words)
-            if not listed and len(words) >= 3 and any(w.lower() in FUNCTION_WORDS for w in words):
+            if not listed and len(words) >= 3 and any(w.lower() in prose.function_words for w in words):
                 clause_words += len(words)
     return clause_words / total if total else 0.0
 
@@ -91,38 +82,9 @@ def real_sentence_count(text: str) -> int:
     return sum(is_real_sentence(s) for s in sentences(text))
 
 
-RAMBLING_CAP = 0.6
-SHORT_SHARE, SHORT_CAP = 0.6, 0.6  # under 60% of the minimum length: at most 60%
-LIST_IDEAS_CREDIT = 0.3
-FEW_IDEAS = 0.34
-COPIED_MARGIN = 0.15
-TONE_TIP = ("read it as the customer would hear it, then say it plainly and kindly, or leave it out; promise only "
-            "what you control, and keep passwords and other people's business out of it")
-JARGON_BREACH = 3  # technical terms with a lay reader: a conduct breach, not just a style point
-# An answer read as about another situation is flagged only when it still holds this share of the key ideas. On the
-# blind development rounds, 5 of the 651 read as off-topic with fewer were off by more than a point: each such
-# flag cost a grader a look for nothing.
-OFF_TOPIC_WITH_IDEAS = 0.5
-SECOND_BAND, SECOND_SHARE = 0.0625, 0.85  # a quarter of a point of 4; 85% of the way
-# Where the rubric and the second reader part by this much (1.5 points of 4), a person looks. It replaced a flag on
-# every middling score: on round 12 graded by models fitted without it, flagged 25.0% -> 23.0% and off by over a
-# point unflagged 8.1% -> 7.7%, and fewer of both on rounds 0-11 (each left out of the fit in turn). Without a second
-# reader (no source/second-reader.json) nothing is flagged for disagreeing.
-READER_DISAGREES = 0.375
-# A bare pass both readers doubt is held under a pass for a person: a score of 3 to 3.3 of 4 that the second reader
-# puts under 3.1 and in which some sentence draws a tone reading of 0.1 or more. On round 13 graded by models fitted
-# without it, failed answers scoring 3 or more went from 6 to 0, flagged 22.3% -> 24.6%, within 1 point 90.6% -> 89.5%;
-# applied to the same outputs for rounds 11 and 12, it took them from 10 and 30 to 3 and 18.
-PASS, DOUBT_BELOW, DOUBT_READING, DOUBT_TONE, HELD = 0.75, 0.825, 0.775, 0.1, 0.725
-# A full answer with few key ideas is looked at only when the second reader puts it this far (a share of full marks)
-# above the rubric. Any such answer is also flagged reader-disagrees (the gap is over READER_DISAGREES), so with a
-# reader this code adds only its reason ("it may say them in other words"), not a flag; a reading a little higher no
-# longer flags on its own. On rounds 15, 16 and 17, each graded by models fitted without it, flags fell
-# 22.3/23.9/23.0% -> 20.9/22.4/21.6%, with answers off by over a point unflagged up 0.01-0.08 points. Chosen on those
-# rounds; round 18, sealed after, is its test (22% flagged).
-FEW_IDEAS_READING_MARGIN = 0.8
-
-
+# The rubric's tunables (caps, the second reader's pull, the review band, word lists) live in
+# course/rubrics/scoring.yaml, with how each was chosen; the course-wide conduct ones in conduct.yaml.
+# Read them through `scoring()` and `conduct_settings()` (course/grade/settings.py), each loaded once.
 def _trigrams(text: str) -> set[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9']+", text.lower())
     return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
@@ -220,18 +182,17 @@ def open_criteria(text: str, rubric: dict) -> list[Criterion]:
     return out
 
 
-ADVICE_MIN_WORDS = 100  # below this a Flesch score swings with one sentence: it is not shown at all
-EASY_READING = 60  # Flesch reading ease at which most adults read a text easily
-
-
 def readability_advice(text: str) -> str | None:
-    """Reading ease as advice, never scored, and only on an answer long enough for it to mean something."""
+    """Reading ease as advice, never scored, and only on an answer long enough for it to mean something
+    (scoring.yaml's `readability`)."""
     words, _ = words_and_sentences(text)
-    if words < ADVICE_MIN_WORDS:
+    advice = scoring().readability
+    if words < advice.advice_min_words:
         return None
     ease = flesch_reading_ease(text)
-    verdict = "easy to read" if ease >= EASY_READING else "try shorter sentences and everyday words"
-    return f"Advice, not scored: Flesch reading ease {ease:.0f} ({EASY_READING} or more reads easily): {verdict}."
+    verdict = "easy to read" if ease >= advice.easy_reading else "try shorter sentences and everyday words"
+    return (f"Advice, not scored: Flesch reading ease {ease:.0f} ({advice.easy_reading} or more reads easily): "
+            f"{verdict}.")
 
 
 def _length(text: str, spec: dict) -> Criterion:
@@ -254,16 +215,26 @@ def _length(text: str, spec: dict) -> Criterion:
     )
 
 
-OPEN_START = re.compile(
-    r"^(?:\W*)(?:(?:and|so|ok|okay|right)\W+)?(what|how|why|when|where|which|who|tell me|describe|walk me through|"
-    r"can you (?:tell|describe|walk|show)|could you (?:tell|describe|walk|show))\b", re.IGNORECASE)
+def _alternatives(phrases: tuple[str, ...]) -> str:
+    return "|".join(re.escape(p) for p in phrases)
+
+
+@lru_cache(maxsize=4)
+def question_patterns(open_starts: tuple[str, ...], lead_ins: tuple[str, ...],
+                      asks: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """(an open question's start, a request that asks without a question mark), from scoring.yaml's `questions`."""
+    open_start = re.compile(rf"^(?:\W*)(?:(?:{_alternatives(lead_ins)})\W+)?({_alternatives(open_starts)})\b",
+                            re.IGNORECASE)
+    return open_start, re.compile(rf"^\W*({_alternatives(asks)})", re.IGNORECASE)
 
 
 def _questions(text: str, spec: dict) -> Criterion:
-    asked = [s for s in sentences(text) if s.endswith("?") or re.match(r"^\W*(tell me|walk me|describe)", s, re.I)]
-    open_qs = [q for q in asked if OPEN_START.search(q)]
+    questions = scoring().questions
+    open_start, asks = question_patterns(questions.open_starts, questions.lead_ins, questions.asks)
+    asked = [s for s in sentences(text) if s.endswith("?") or asks.match(s)]
+    open_qs = [q for q in asked if open_start.search(q)]
     closed = len(asked) - len(open_qs)
-    fraction = min(1.0, (len(open_qs) + 0.25 * closed) / spec["min_open"])
+    fraction = min(1.0, (len(open_qs) + questions.closed_credit * closed) / spec["min_open"])
     return Criterion(
         "questions", fraction,
         f"{len(open_qs)} open question(s) and {closed} yes/no question(s) (aim for {spec['min_open']} open ones)",
@@ -327,7 +298,7 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
     if copied >= rubric.get("max_copied_share", 0.5):
         why = f"{copied:.0%} of your text repeats the exercise's own words, so it scores 0. Write your own."
         # Well over the limit is plainly a copy; just over it, a person should check the overlap is not fair quoting.
-        plainly = copied >= rubric.get("max_copied_share", 0.5) + COPIED_MARGIN
+        plainly = copied >= rubric.get("max_copied_share", 0.5) + scoring().review.copied_margin
         return Result(0.0, [why, *lines], codes=["copied"] if plainly else ["copied", "copied-borderline"])
     if rubric.get("gate_on_ideas") and ideas and criteria[0].fraction == 0:
         score = Score(0.0, ["Your text covers none of the key ideas, so it scores 0.", *lines], ["no-ideas"], 0.0)
@@ -369,13 +340,14 @@ def _disagreements(score: Score, text: str, rubric: dict, reading: float | None 
     rubric's finds no such words, so nobody need look (on rounds 11, 12 and 13, each graded by models fitted without
     it, 52, 64 and 81 fewer flags, missing 0, 2 and 0 answers off by over a point); one only a little higher is
     left to the readers' disagreement flag."""
+    band = scoring().review
     full_length = is_full_length(text, rubric)
     plain = not any(c.startswith(("conduct", "off-topic", "list", "copied")) for c in score.codes)
-    other_words = reading is None or reading > score.total + FEW_IDEAS_READING_MARGIN
-    if plain and full_length and score.ideas <= FEW_IDEAS and other_words \
+    other_words = reading is None or reading > score.total + band.few_ideas_reading_margin
+    if plain and full_length and score.ideas <= band.few_ideas and other_words \
             and prose_share(text) >= rubric.get("min_prose_share", 0.6):
         score.codes.append("long-on-topic-few-ideas")
-    if "off-topic" in score.codes and score.ideas >= OFF_TOPIC_WITH_IDEAS:
+    if "off-topic" in score.codes and score.ideas >= band.off_topic_with_ideas:
         score.codes.append("off-topic-with-ideas")  # another situation's words, yet much of this key: a person decides
     breaches = [c for c in score.codes if c.startswith("conduct:")]
     if len(breaches) == 1 and score.ideas >= 0.75:  # one slip in an answer that is otherwise all there
@@ -406,23 +378,18 @@ class Score:
 
 
 def _second_reading(score: Score, reading: float) -> None:
-    """Where the second reader and the rubric part by more than SECOND_BAND, move SECOND_SHARE of the way to the
-    reader, never over a cap that binds it (every cap but the list's on a full-length list holding most key
-    ideas: teachers gave full marks to answers set out as full points, and the reader tells those from
-    keyword notes by what they say).
-
-    On the blind development rounds, each read by a second reader fitted without it, this took the failed
-    answers that scored 3 or more from 13 to 0, and the answers within 1 point from 93% to 96%. The band
-    went from half a point to a quarter when round 10 joined: at half a point, one failed answer the
-    rubric put at exactly 3 stayed there though the reader put it at 2.56. The share went from 70% to 85% when
-    round 11 joined (leave-one-round-out, failed answers scoring 3 or more in round 11: 56 to 31, and no
-    worse on rounds 0-10)."""
+    """Where the second reader and the rubric part by more than scoring.yaml's `second_reader.band`, move
+    `second_reader.share` of the way to the reader, never over a cap that binds it (every cap but the list's
+    on a full-length list holding most key ideas: teachers gave full marks to answers set out as full points,
+    and the reader tells those from keyword notes by what they say). How band and share were chosen is
+    beside them in scoring.yaml. Parting by `review.reader_disagrees` or more asks a person to look."""
+    reader = scoring().second_reader
     gap = reading - score.total
-    if abs(gap) >= READER_DISAGREES:
+    if abs(gap) >= scoring().review.reader_disagrees:
         score.codes.append("reader-disagrees")
-    if abs(gap) <= SECOND_BAND:
+    if abs(gap) <= reader.band:
         return
-    moved = min(score.total + SECOND_SHARE * gap, max(score.total, score.ceiling))
+    moved = min(score.total + reader.share * gap, max(score.total, score.ceiling))
     if moved != score.total:
         past = " (set out as a list, it still reads as a whole answer)" if moved > score.loose else ""
         score.lines.insert(0, f"A second reading, from how teachers marked answers like this one, put this answer "
@@ -437,14 +404,17 @@ def _hold_doubtful_pass(score: Score, reading: float) -> None:
 
     Most answers the teachers failed that still scored 3 were complete but for one serious mistake said once (a
     careless tip, someone's private business, a promise nobody can keep) in words no conduct phrase knew. They
-    land just over the line, with the second reader just under it and a faint tone reading: a person decides."""
-    if PASS <= score.total < DOUBT_BELOW and reading < DOUBT_READING and score.tone >= DOUBT_TONE:
+    land just over the line, with the second reader just under it and a faint tone reading: a person decides.
+    The lines are scoring.yaml's `review.doubtful_pass`."""
+    doubt = scoring().review.doubtful_pass
+    if doubt.pass_mark <= score.total < doubt.doubt_below and reading < doubt.reading_below \
+            and score.tone >= doubt.tone_from:
         score.codes.append("pass-in-doubt")
         score.lines.insert(0, f"This answer is near the line for a pass, and a second reading and the tone check "
-                              f"both doubt it, so it is held at {HELD:.0%} until a grader has read it. To improve: "
-                              "read each sentence as the customer would hear it: courteous, safe, promising only "
-                              "what you can keep, and keeping other people's business private.")
-        score.total = HELD
+                              f"both doubt it, so it is held at {doubt.held_at:.0%} until a grader has read it. To "
+                              "improve: read each sentence as the customer would hear it: courteous, safe, promising "
+                              "only what you can keep, and keeping other people's business private.")
+        score.total = doubt.held_at
 
 
 def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:
@@ -457,25 +427,24 @@ def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:
 
 
 def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = None, rubric_id: str = "") -> None:
-    rules = conduct_rules()
+    rules = conduct_settings()
     extra = [{"id": "avoid", "tip": "leave it out", **item} for item in rubric.get("avoid") or []]
     breaches = find_breaches(text, extra, skip=rubric.get("conduct_skip"), allow=rubric.get("conduct_allow"))
     breaches += named_others(text, topic)
-    breaches += tone_breaches(text, breaches, score, rules["tone"], rubric_id)
+    breaches += tone_breaches(text, breaches, score, rules.tone, rubric_id)
     technical = [t for kind in ("acronyms", "jargon") for t in find_terms(text, jargon_terms()[kind])]
     technical += [c for c in capitalised_acronyms(text) if c.lower() not in technical]
-    if "jargon" in rubric["criteria"] and len(technical) >= JARGON_BREACH:
-        breaches.append(Breach("jargon", "uses jargon a non-technical reader cannot follow", ", ".join(technical[:4]),
-                               "say each technical word the way the customer would, in everyday words", True))
+    if "jargon" in rubric["criteria"] and len(technical) >= rules.jargon.terms:
+        breaches.append(Breach("jargon", rules.jargon.label, ", ".join(technical[:4]), rules.jargon.tip, True))
     serious = [b for b in breaches if b.serious]
     for b in breaches:
         if not b.serious:
-            score.total = max(0.0, score.total - rules["minor_cost"])
+            score.total = max(0.0, score.total - rules.minor_cost)
             score.codes.append(f"minor:{b.kind}")
             score.lines.insert(0, f"Professional conduct: your text {b.label} (\"{b.found}\"), which costs "
-                                  f"{rules['minor_cost']:.0%}. To improve: {b.tip}.")
+                                  f"{rules.minor_cost:.0%}. To improve: {b.tip}.")
     if serious:
-        cap = rules["two_serious_cap"] if remarks(serious, text) > 1 else rules["serious_cap"]
+        cap = rules.two_serious_cap if remarks(serious, text) > 1 else rules.serious_cap
         named = "; ".join(f"{b.label} (\"{b.found}\")" for b in serious)
         tips = "; ".join(dict.fromkeys(b.tip for b in serious))
         score.cap(cap, "conduct", f"Professional conduct: your text {named}. A serious breach caps the score at "
@@ -483,24 +452,24 @@ def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = Non
         score.codes += [f"conduct:{b.kind}" for b in serious]
 
 
-def tone_breaches(text: str, found: list[Breach], score: Score, limits: dict, exercise: str = "") -> list[Breach]:
+def tone_breaches(text: str, found: list[Breach], score: Score, limits: ToneLimits,
+                  exercise: str = "") -> list[Breach]:
     """Sentences the tone model reads as unprofessional that no conduct phrase has named already.
 
     At `serious` or over, a sentence is a serious breach. Between `review` and `serious` the model is
-    unsure: unless a serious breach already caps the answer, it is capped at `unsure_cap` for a person to read."""
+    unsure: unless a serious breach already caps the answer, it is capped at `unsure_cap` for a person to read.
+    The limits, and what the student is told, are conduct.yaml's `tone`."""
     read = [h for h in scored_sentences(text, exercise=exercise)
             if not any(h.start <= b.at < h.end for b in found)]
     score.tone = max((h.probability for h in read), default=0.0)
-    hits = [h for h in read if h.probability >= limits["review"]]
-    label = ("reads as unprofessional (snide, talking down, judging or blaming) or unsafe (a password, someone's "
-             "private business, a promise nobody can keep)")
-    serious = [Breach("tone", label, _excerpt(h.sentence), TONE_TIP, True, h.start)
-               for h in hits if h.probability >= limits["serious"]]
+    hits = [h for h in read if h.probability >= limits.review]
+    serious = [Breach("tone", limits.label, _excerpt(h.sentence), limits.tip, True, h.start)
+               for h in hits if h.probability >= limits.serious]
     if hits and not serious and not any(b.serious for b in found):
-        score.cap(limits["unsure_cap"], "tone-unsure",
+        score.cap(limits.unsure_cap, "tone-unsure",
                   f"Professional conduct: this may sound unprofessional to the customer "
-                  f"(\"{_excerpt(hits[0].sentence)}\"), so the score is capped at {limits['unsure_cap']:.0%} "
-                  f"until a grader has read it. To improve: {TONE_TIP}.")
+                  f"(\"{_excerpt(hits[0].sentence)}\"), so the score is capped at {limits.unsure_cap:.0%} "
+                  f"until a grader has read it. To improve: {limits.tip}.")
     return serious
 
 
@@ -561,15 +530,17 @@ def topic_anchors(text: str, topic: dict) -> tuple[int, list[str], list[str]]:
 def _cap_form(score: Score, text: str, rubric: dict) -> None:
     words, _ = words_and_sentences(text)
     too_long = rubric["criteria"].get("length", {}).get("max_words")
+    form = scoring().form
     if too_long and words > 1.5 * too_long:
-        score.cap(RAMBLING_CAP, "long", f"Your answer has {words} words, more than half again the {too_long} a "
-                  f"reader will give it, so the score is capped at {RAMBLING_CAP:.0%}. To improve: keep what the "
-                  "reader needs and cut the rest.")
-    too_short = rubric["criteria"].get("length", {}).get("min_words", 0) * SHORT_SHARE
+        score.cap(form.rambling_cap, "long", f"Your answer has {words} words, more than half again the {too_long} a "
+                  f"reader will give it, so the score is capped at {form.rambling_cap:.0%}. To improve: keep what "
+                  "the reader needs and cut the rest.")
+    too_short = rubric["criteria"].get("length", {}).get("min_words", 0) * form.short_share
     if words < too_short:
-        score.cap(SHORT_CAP, "short", f"Your answer has {words} words, well under the {too_short / SHORT_SHARE:.0f} "
-                  f"asked for, so the score is capped at {SHORT_CAP:.0%}: there is not room to do all the task asks. "
-                  "To improve: cover each part of the task in a sentence or two.")
+        score.cap(form.short_cap, "short", f"Your answer has {words} words, well under the "
+                  f"{too_short / form.short_share:.0f} asked for, so the score is capped at {form.short_cap:.0%}: "
+                  "there is not room to do all the task asks. To improve: cover each part of the task in a sentence "
+                  "or two.")
     prose, needed = prose_share(text), rubric.get("min_prose_share", 0.6)
     # Notes that hold the ideas are worth more than a few keywords, but never half: the credit grows with
     # the ideas and the length. At full length, a person should see whether it is really notes or a
@@ -578,7 +549,7 @@ def _cap_form(score: Score, text: str, rubric: dict) -> None:
     share = words / max(1, rubric["criteria"].get("length", {}).get("min_words", 1))
     full_length = share >= 1
     length = min(1.0, share)  # a short line of keywords earns little for the ideas it names
-    cap = round(rubric.get("list_cap", 0.15) + LIST_IDEAS_CREDIT * score.ideas * length, 2)
+    cap = round(rubric.get("list_cap", 0.15) + form.list_ideas_credit * score.ideas * length, 2)
     laid_out = full_length and score.ideas >= 0.75  # a full answer set out as points, or notes that look it
     if prose < needed and laid_out:
         score.codes.append("ideas-in-a-list")

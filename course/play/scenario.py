@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -13,8 +14,116 @@ from course.outline import Outline, load_outline
 MIN_SCORE, MAX_SCORE = 0, 2
 RECOVERY_SCORE = 1
 SCORING_MODES = ("sum", "ending")  # sum of choice scores, or the score of the ending reached
-SETTINGS = ("phone", "chat", "email", "home", "office", "data-centre", "hospital", "school", "shop", "hotel",
-            "accountancy", "library")
+CONVENTIONS = "conventions.yaml"  # in the package: settings, the words a player sees, `course check` thresholds
+
+
+def conventions_path() -> Path:
+    """Where the conventions file is (course/conventions.yaml), so a message can say which file to fix."""
+    return Path(str(resources.files("course").joinpath(CONVENTIONS)))
+
+
+@cache
+def conventions() -> dict:
+    """The conventions file parsed once per process; each part is checked where it is used."""
+    path = conventions_path()
+    try:
+        data = yaml_text.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml_text.YAMLError) as exc:
+        raise ScenarioError(str(path), [f"cannot be read as YAML ({exc}); restore it from the repository"]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(str(path), ["it must be a YAML mapping with 'settings', 'words' and 'check'"])
+    return data
+
+
+def parse_settings(data: dict, origin: str) -> tuple[str, ...]:
+    """The allowed scenario settings: a non-empty list of distinct names."""
+    found = data.get("settings")
+    if not isinstance(found, list) or not found or not all(isinstance(s, str) and s for s in found):
+        raise ScenarioError(origin, ["'settings' needs a list of setting names, such as [phone, chat, email]"])
+    if len(set(found)) != len(found):
+        raise ScenarioError(origin, ["'settings' names a setting twice; list each once"])
+    return tuple(found)
+
+
+@cache
+def settings() -> tuple[str, ...]:
+    """Where a scenario may happen (its `setting`), from the conventions file."""
+    return parse_settings(conventions(), str(conventions_path()))
+
+
+@dataclass(frozen=True)
+class Said:
+    """An icon and a word a player reads; `short` is the graph's shorter label (verdicts only)."""
+
+    icon: str
+    word: str
+    short: str = ""
+
+
+@dataclass(frozen=True)
+class Finish:
+    at_least: float  # share of the best score
+    said: Said
+
+
+@dataclass(frozen=True)
+class Words:
+    """What a player reads about scores: one set, shared by the widget and the scenario graph."""
+
+    verdicts: dict[int, Said]  # one per choice score, MIN_SCORE to MAX_SCORE
+    recovery: Said
+    finishes: tuple[Finish, ...]  # highest share first; the last starts at 0
+    rule: str  # the scoring rule shown above every scenario
+
+
+def _said(raw: object, key: str, fields: tuple[str, ...], problems: list[str]) -> Said:
+    if not isinstance(raw, dict) or not all(isinstance(raw.get(f), str) and raw[f].strip() for f in fields):
+        problems.append(f"'{key}' needs {' and '.join(repr(f) for f in fields)} (text)")
+        return Said("", "")
+    return Said(*(raw[f] for f in fields))
+
+
+def parse_words(data: dict, origin: str) -> Words:
+    """Validate the conventions file's `words`, or raise ScenarioError naming every bad key."""
+    words = data.get("words")
+    if not isinstance(words, dict):
+        raise ScenarioError(origin, ["'words' needs 'verdicts', 'recovery', 'finishes' and 'rule'"])
+    problems: list[str] = []
+    raw_verdicts = words.get("verdicts")
+    scores = list(range(MIN_SCORE, MAX_SCORE + 1))
+    verdicts: dict[int, Said] = {}
+    if not isinstance(raw_verdicts, dict) or set(raw_verdicts) != set(scores):
+        problems.append(f"'words.verdicts' needs one entry per choice score: {', '.join(map(str, scores))}")
+    else:
+        verdicts = {s: _said(raw_verdicts[s], f"words.verdicts.{s}", ("icon", "word", "short"), problems)
+                    for s in sorted(scores, reverse=True)}
+    recovery = _said(words.get("recovery"), "words.recovery", ("icon", "word"), problems)
+    finishes: list[Finish] = []
+    raw_finishes = words.get("finishes")
+    if not isinstance(raw_finishes, list) or len(raw_finishes) < 2:
+        problems.append("'words.finishes' needs a list of at least two finishes, highest share first")
+    else:
+        for i, raw in enumerate(raw_finishes, start=1):
+            share = raw.get("at_least") if isinstance(raw, dict) else None
+            if type(share) not in (int, float) or not 0 <= share <= 1:
+                problems.append(f"'words.finishes' entry {i} needs 'at_least': a share of the best score, 0 to 1")
+                continue
+            finishes.append(Finish(float(share), _said(raw, f"words.finishes entry {i}", ("icon", "word"), problems)))
+        shares = [f.at_least for f in finishes]
+        if len(finishes) == len(raw_finishes) and (shares != sorted(set(shares), reverse=True) or shares[-1] != 0):
+            problems.append("'words.finishes' must go from the highest 'at_least' down, each lower, the last 0")
+    rule = words.get("rule")
+    if not isinstance(rule, str) or not rule.strip():
+        problems.append("'words.rule' needs the scoring rule shown above every scenario (text)")
+    if problems:
+        raise ScenarioError(origin, problems)
+    return Words(verdicts, recovery, tuple(finishes), str(rule).strip())
+
+
+@cache
+def words() -> Words:
+    """The words for verdicts, recoveries, finishes and the scoring rule, from the conventions file."""
+    return parse_words(conventions(), str(conventions_path()))
 
 
 @dataclass(frozen=True)
@@ -68,7 +177,7 @@ class Scenario:
     scoring: str = "sum"
     undo: bool = True
     shuffle: bool = False
-    setting: str = ""  # where it happens (one of SETTINGS): the course varies its settings
+    setting: str = ""  # where it happens (one of settings()): the course varies its settings
 
     def node(self, node_id: str) -> Node:
         return self.nodes[node_id]
@@ -187,8 +296,8 @@ def _problems(raw: dict, outline: Outline) -> list[str]:
     scoring = raw.get("scoring", "sum")
     if scoring not in SCORING_MODES:
         problems.append(f"the top level has scoring {scoring!r}; use one of {', '.join(SCORING_MODES)}")
-    if "setting" in raw and raw["setting"] not in SETTINGS:
-        problems.append(f"the top level has setting {raw['setting']!r}; use one of {', '.join(SETTINGS)}")
+    if "setting" in raw and raw["setting"] not in settings():
+        problems.append(f"the top level has setting {raw['setting']!r}; use one of {', '.join(settings())}")
     for flag in ("undo", "shuffle"):
         if flag in raw and not isinstance(raw[flag], bool):
             problems.append(f"the top level has {flag}: {raw[flag]!r}; use true or false")

@@ -16,10 +16,7 @@ import ipywidgets as w
 
 from course.play.log import log_event
 from course.play.player import Player, Step
-from course.play.scenario import Scenario, load_scenario
-
-VERDICTS = {2: ("✔", "Strong choice"), 1: ("➖", "Acceptable choice"), 0: ("✖", "Weak choice")}
-FINISHES = ((0.8, "✔", "Strong finish"), (0.5, "➖", "Mixed finish"), (0.0, "✖", "A finish to learn from"))
+from course.play.scenario import MIN_SCORE, Scenario, load_scenario, words
 
 _STYLE = """<style>
 .course-choice { white-space: normal !important; text-align: left !important;
@@ -31,22 +28,19 @@ _STYLE = """<style>
 </style>"""
 
 
-RECOVERY = ("↺", "Good recovery")
-RULE = ("Strong replies score 2, acceptable ones 1 and weak ones 0. Putting a weak reply right is a good "
-        "recovery and scores 1, so a path with a weak reply never reaches the best score or a strong finish.")
-
-
 def verdict(score: int, recovery: bool = False) -> str:
-    icon, word = RECOVERY if recovery else VERDICTS.get(score, VERDICTS[0])
-    return f"{icon} {word}"
+    """The icon and word for a choice (words from course/conventions.yaml, shared with the graph)."""
+    said = words()
+    told = said.recovery if recovery else said.verdicts.get(score, said.verdicts[MIN_SCORE])
+    return f"{told.icon} {told.word}"
 
 
 def finish_verdict(score: int, best: int, took_weak: bool = False) -> str:
     """The finish by share of the best score; a path with a weak choice is never a strong finish."""
     ratio = score / best if best else 1.0
-    floors = FINISHES[1:] if took_weak else FINISHES
-    icon, word = next((i, t) for floor, i, t in floors if ratio >= floor)
-    return f"{icon} {word}"
+    finishes = words().finishes
+    told = next(f.said for f in (finishes[1:] if took_weak else finishes) if ratio >= f.at_least)
+    return f"{told.icon} {told.word}"
 
 
 def _esc(text: str) -> str:
@@ -66,7 +60,7 @@ class ScenarioView(w.VBox):
         self.header = w.HTML(
             f"{_STYLE}<h3>{_esc(scenario.title)}</h3><p>{_esc(scenario.intro)}</p>"
             f"<p><i>This scenario takes {self.span} decisions. Click a response, or press Tab to reach "
-            f"one and Enter to take it.</i></p><p><i>Scoring: {RULE}</i></p>"
+            f"one and Enter to take it.</i></p><p><i>Scoring: {words().rule}</i></p>"
         )
         self.progress = w.Label()
         # A Label, because its view focuses its own element, and tabbable=False makes that element
