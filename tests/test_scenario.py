@@ -124,9 +124,12 @@ def test_the_authoring_guide_worked_example_is_a_valid_scenario(root):
     guide = (root / "docs" / "authoring.md").read_text()
     block = guide.split("## Writing a scenario", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     s = parse_scenario(yaml.safe_load(block), "docs/authoring.md")
-    assert s.id == "chat-password-reset" and s.decision_range() == (2, 2)
-    assert s.best_path() == [("greet", 0), ("verify", 0)]
+    assert s.id == "chat-password-reset" and s.decision_range() == (2, 3)
+    assert s.best_path() == [("greet", 0), ("verify", 0), ("confirm", 0)]
     assert scenario_problems(s) == []  # the example keeps every fairness rule it describes
+    from course.author.shape import rules, scenario_shape_problems
+
+    assert scenario_shape_problems(s, rules()) == []  # and the shape `course check` asks for
 
 
 # -- the conventions file: settings and the words a player sees -----------------------------------
