@@ -6,21 +6,37 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from course.author.nbgrader_run import nbgrader
 from course.author.source import assignments
+from course.errors import StepFailed
 
 
 def generate(root: Path, out_root: Path, names: list[str] | None = None) -> list[str]:
-    """Generate release/<name> under out_root, using a throwaway gradebook."""
+    """Generate release/<name> under out_root, using a throwaway gradebook.
+
+    nbgrader's own API, in this process: one `nbgrader generate_assignment` command per assignment
+    would start Python and import nbgrader eleven times over."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from course.grade.gradebook import scripts_on_path
+
+    scripts_on_path()  # nbgrader runs `alembic` by name to make the throwaway gradebook
     names = names or assignments(root)
     out_root.mkdir(parents=True, exist_ok=True)
     if out_root.resolve() != root.resolve():
         shutil.copytree(root / "source", out_root / "source", dirs_exist_ok=True)
         shutil.copy(root / "nbgrader_config.py", out_root / "nbgrader_config.py")
     with tempfile.TemporaryDirectory() as tmp:
-        db = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(out_root)).load_config()
+        config.CourseDirectory.root = str(out_root.resolve())
+        config.CourseDirectory.db_url = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         for name in names:
-            nbgrader("generate_assignment", name, "--force", f"--CourseDirectory.db_url={db}", cwd=out_root)
+            result = api.generate_assignment(name, force=True, create=True)
+            if not result["success"]:
+                log = "\n".join((result.get("log") or result.get("error") or "").strip().splitlines()[-12:])
+                raise StepFailed(f"nbgrader generate_assignment {name} failed:\n{log}")
     return names
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from course.grade.settings import CONDUCT, conduct_settings, raw
-from course.grade.wording import lemma_positions, phrase, sentence_spans, tokens
+from course.grade.wording import Phrase, lemma_positions, phrase, sentence_spans, tokens
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,26 @@ def _negated(toks: list[str], where: list[int], start: int) -> bool:
                if i >= start - negation.reach)
 
 
+@lru_cache(maxsize=256)
+def _compiled(phrases: tuple[str, ...]) -> list[tuple[str, Phrase, frozenset[str] | None]]:
+    """Each phrase compiled once, with the lemmas its first word may be (None for a prefix such as "apolog*"):
+    a phrase whose first word is nowhere in an answer is passed over without trying it."""
+    found = []
+    for text in phrases:
+        compiled = phrase(text)
+        lemmas, prefix, _gap = compiled.words[0] if compiled.words else (frozenset(), "", 0)
+        found.append((text, compiled, None if prefix else lemmas))
+    return found
+
+
 def _first_hit(text: str, toks: list[str], where: list[int], kind: dict,
                allow: frozenset[str] = frozenset(), at: dict[str, list[int]] | None = None) -> tuple[str, int] | None:
     """The first words that show `kind`, and the token they start at; phrases in `allow` do not count here."""
     at = lemma_positions(toks) if at is None else at
-    for p in kind.get("phrases") or []:
-        if str(p) in allow:
+    for text_p, compiled, first in _compiled(tuple(str(p) for p in kind.get("phrases") or [])):
+        if text_p in allow or (first is not None and first.isdisjoint(at)):
             continue
-        for start, end in phrase(str(p)).spans(toks, at):
+        for start, end in compiled.spans(toks, at):
             if not _negated(toks, where, start):
                 return " ".join(toks[start:end]), start
     for pattern in kind.get("patterns") or []:

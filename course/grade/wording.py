@@ -38,7 +38,12 @@ def normalise(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return [t.removesuffix("'s").strip("'") for t in WORD.findall(normalise(text))]
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, ...]:  # an answer's sentences and clauses are tokenised by several checks
+    return tuple(t.removesuffix("'s").strip("'") for t in WORD.findall(normalise(text)))
 
 
 # A sentence ends at . ! ? or a line break, but not after a title ("Ms. Brennan") or "e.g.".
