@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from course.author.source import find_course
+from course.course_files import find_course
 from course.errors import CourseError, GradebookError
 from course.safe_text import for_terminal
 
@@ -75,7 +75,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 def cmd_intake(args: argparse.Namespace) -> int:
     """Make every submitted folder of an assignment gradable (run before `nbgrader autograde`)."""
-    from course.author.source import notebooks
+    from course.course_files import notebooks
     from course.grade.intake import prepare
 
     root = find_course(args.course_dir)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from course.grade.payload import MIME, make_payload
-from course.grade.ranking import check_shape
-from course.grade.reflection import clean_text, describe, load_rubric, open_criteria, readability_advice
-from course.grade.result import NOT_ANSWERED
 from course.safe_text import for_markdown
+from course.score.payload import MIME, make_payload
+from course.score.ranking import check_shape
+from course.score.reflection import clean_text, describe, load_rubric, open_criteria, readability_advice
+from course.score.result import NOT_ANSWERED
 
 FOOTER = "_Your score is worked out when your notebook is graded._"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.author.source import Exercise
+from course.course_files import Exercise
 
 RANK, REWRITE = "ranking-check", "rewrite-check"
 RANK_ANSWER, REWRITE_ANSWER = "ranking-answer", "rewrite-answer"
@@ -183,11 +183,11 @@ def _subclasses(kit: Kit) -> None:
 @case("monkeypatched-scorers", ZERO)
 def _patched_scorers(kit: Kit) -> None:
     kit.answer(RANK_ANSWER, (
-        "import course.exercise, course.grade.ranking, course.grade.reflection\n"
+        "import course.exercise, course.score.ranking, course.score.reflection\n"
         "course.exercise.record_ranking = lambda *a, **k: 3.0\n"
         "course.exercise.record_reflection = lambda *a, **k: 4.0\n"
-        "course.grade.ranking.score_ranking = lambda *a, **k: 1.0\n"
-        "course.grade.reflection.score_reflection = lambda *a, **k: 1.0\n"
+        "course.score.ranking.score_ranking = lambda *a, **k: 1.0\n"
+        "course.score.reflection.score_reflection = lambda *a, **k: 1.0\n"
         + kit.wrong_ranking()
     ))
 

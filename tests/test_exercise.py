@@ -3,7 +3,7 @@
 import pytest
 
 from course import exercise
-from course.grade.payload import MIME, find_payloads
+from course.score.payload import MIME, find_payloads
 
 
 @pytest.fixture

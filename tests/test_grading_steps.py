@@ -37,14 +37,14 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from course.grade import intake, sandbox
-from course.grade.autograde import HELD_CELLS, REVIEW, HoldFlagged, ScoreAnswers, StripKeys, is_test_cell
 from course.grade.config import CODE_STUB, configure
 from course.grade.gradebook import scripts_on_path
 from course.grade.inert import MakeInert
 from course.grade.limits import NOTE, CapOutputs
-from course.grade.payload import MIME, make_payload
 from course.grade.restore import RESTORED, RestoreCells
 from course.grade.safe_execute import STOPPED, SafeExecute
+from course.grade.scoring_steps import HELD_CELLS, REVIEW, HoldFlagged, ScoreAnswers, StripKeys, is_test_cell
+from course.score.payload import MIME, make_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT, NOTEBOOK, STUDENT = "a1", "tiny", "kim"

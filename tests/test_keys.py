@@ -1,7 +1,7 @@
 import pytest
 
 from course.errors import KeyFormatError
-from course.grade.keys import split_key
+from course.keys import split_key
 
 CELL = """from course.exercise import record_ranking
 record_ranking("ex", ranking, choices="ABC")

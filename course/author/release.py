@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from course.author.nbgrader_run import nbgrader
-from course.author.source import assignments
+from course.course_files import assignments
 
 
 def generate(root: Path, out_root: Path, names: list[str] | None = None) -> list[str]:

@@ -11,8 +11,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from course.grade.settings import CONDUCT, conduct_settings, raw
-from course.grade.wording import lemma_positions, phrase, sentence_spans, tokens
+from course.score.wording import lemma_positions, phrase, sentence_spans, tokens
+from course.settings import CONDUCT, conduct_settings, raw
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Breach:
 
 
 def conduct_rules() -> dict:
-    """conduct.yaml as written, once it has passed its checks (course/grade/settings.py)."""
+    """conduct.yaml as written, once it has passed its checks (course/settings.py)."""
     conduct_settings()
     return raw(CONDUCT)
 
