@@ -248,7 +248,7 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
     for summary in summaries.values():
         for outcome in summary.failed:
             log(f"{summary.assignment}: {outcome.student} could not be graded: {outcome.error}")
-    from course.export.csv_export import export
+    from course.export.formats import export
 
     export(instructor, "grades", csv_path)  # as `course export` writes it
     return csv_path

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from course.cli import main
-from course.export.csv_export import exporters
+from course.export.formats import exporters
 
 GOLDEN = Path(__file__).parent / "golden"
 CELLS = {"02-proper-language": ("proper-language", {"ranking-check": 3, "rewrite-check": 4}),
