@@ -59,8 +59,8 @@ def _monkeypatch(ex: Exercise) -> str:
         return _first_sentences(ex)
     wrong = list(reversed(ex.key["order"]))
     return (
-        "import course.exercise, course.score.ranking, builtins\n"
-        "course.exercise.record_ranking = lambda *a, **k: 3.0\n"
+        "import course.record, course.score.ranking, builtins\n"
+        "course.record.record_ranking = lambda *a, **k: 3.0\n"
         "course.score.ranking.score_ranking = lambda *a, **k: 1.0\n"
         "print('Score: 3.0 of 3 points')\n"
         f"{ex.variable} = {wrong!r}\n"

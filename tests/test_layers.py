@@ -4,7 +4,7 @@
     export         base, csv_export, lms, formats, rows, ...      grade, play, the bottom layer
     author         check, shape, fairness, tone_model, ...        score, play, the bottom layer
     grade          scoring_steps, batch, sandbox, config, ...     score, the bottom layer
-    exercise       what a student's check cell imports            score, the bottom layer
+    record         what a student's check cell imports            score, the bottom layer
     score          ranking, reflection, tone, payload, ...        the bottom layer
     play           the scenario engine and its widget             the bottom layer
     bottom         errors, yaml_text, safe_text, outline, keys,   nothing else of course
@@ -33,7 +33,7 @@ ALLOWED = {
     "bottom": {"bottom"},
     "score": {"score", "bottom"},
     "play": {"play", "bottom"},
-    "exercise": {"score", "bottom"},
+    "record": {"score", "bottom"},
     "grade": {"grade", "score", "bottom"},
     "author": {"author", "score", "play", "bottom"},
     "export": {"export", "grade", "play", "bottom"},
@@ -171,7 +171,7 @@ def test_author_and_grade_never_import_each_other():
     assert between(GRAPH, "grade", "author") == []
 
 
-@pytest.mark.parametrize("above", ["grade", "author", "export", "play", "exercise", "cli", "demo"])
+@pytest.mark.parametrize("above", ["grade", "author", "export", "play", "record", "cli", "demo"])
 def test_scoring_imports_nothing_above_it(above):
     assert between(GRAPH, "score", above) == []
 

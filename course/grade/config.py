@@ -35,7 +35,7 @@ CELL_TIMEOUT = 20
 # not replace the recorder the check cells call (it would cost an honest student their points).
 KERNEL_PRELOAD = (
     "import sys as _s; _p = list(_s.path); _s.path[:] = [p for p in _p if p not in ('', '.')]; "
-    "import course.exercise; course.exercise.GRADING = True; _s.path[:] = _p; del _s, _p"
+    "import course.record; course.record.GRADING = True; _s.path[:] = _p; del _s, _p"
 )
 
 

@@ -2,6 +2,7 @@
 
 Nothing here knows an answer. Scores are computed when the notebook is autograded, outside
 this kernel; `record_*` only shows the answer's shape and the rubric's open criteria.
+Every student kernel imports it, so it imports only course.score and the bottom layer.
 """
 
 from __future__ import annotations
