@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.author.source import exercises, notebooks
+from course.course_files import exercises, notebooks
 from course.demo import CLASS, _answer
 from course.grade import batch
 

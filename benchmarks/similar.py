@@ -23,7 +23,7 @@ from pathlib import Path
 import yaml
 from common import ROOT, timed
 
-from course.author.source import exercises, notebooks, read_cells
+from course.course_files import exercises, notebooks, read_cells
 from course.grade import similar
 
 DEVELOPMENT = ROOT / "tests" / "calibration" / "blind" / "development"  # never validation/: it is sealed

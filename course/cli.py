@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from course.author.source import find_course
+from course.course_files import find_course
 from course.errors import CourseError, GradebookError
 from course.safe_text import for_terminal
 
@@ -75,7 +75,7 @@ def cmd_scenario(args: argparse.Namespace) -> int:
 
 def cmd_intake(args: argparse.Namespace) -> int:
     """Make every submitted folder of an assignment gradable (run before `nbgrader autograde`)."""
-    from course.author.source import notebooks
+    from course.course_files import notebooks
     from course.grade.intake import prepare
 
     root = find_course(args.course_dir)
@@ -185,7 +185,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     for summary in summaries.values():
         _print_summary(root, summary, args.jobs)
     if not args.no_export:
-        from course.export.csv_export import export
+        from course.export.formats import export
 
         ((dest, _lines),) = export(root, "grades", root / "grades.csv", url)  # as `course export` writes it
         print(for_terminal(f"  grades exported to {dest}"))
@@ -227,7 +227,7 @@ def _print_summary(root: Path, summary, jobs: int) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write grade files: nbgrader's columns, per sub-objective, or an LMS import file."""
-    from course.export.csv_export import export
+    from course.export.formats import export
 
     root = find_course(args.course_dir)
     url = _gradebook(root, args.db_url)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.author.source import (
+from course.course_files import (
     Exercise,
     assignments,
     exercises,
@@ -59,9 +59,9 @@ def _monkeypatch(ex: Exercise) -> str:
         return _first_sentences(ex)
     wrong = list(reversed(ex.key["order"]))
     return (
-        "import course.exercise, course.grade.ranking, builtins\n"
-        "course.exercise.record_ranking = lambda *a, **k: 3.0\n"
-        "course.grade.ranking.score_ranking = lambda *a, **k: 1.0\n"
+        "import course.record, course.score.ranking, builtins\n"
+        "course.record.record_ranking = lambda *a, **k: 3.0\n"
+        "course.score.ranking.score_ranking = lambda *a, **k: 1.0\n"
         "print('Score: 3.0 of 3 points')\n"
         f"{ex.variable} = {wrong!r}\n"
     )
@@ -248,7 +248,7 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
     for summary in summaries.values():
         for outcome in summary.failed:
             log(f"{summary.assignment}: {outcome.student} could not be graded: {outcome.error}")
-    from course.export.csv_export import export
+    from course.export.formats import export
 
     export(instructor, "grades", csv_path)  # as `course export` writes it
     return csv_path

@@ -3,7 +3,7 @@
 Each is something a user can fix (a file, a setting, a command-line value), and its message says
 what is wrong and how to fix it; a programming error is never one of these. This module is the
 bottom layer: it imports nothing from `course`, so every other module may import it.
-(`course.exercise.AnswerNotReady` is not here: it is raised in the student's kernel, for the student.)
+(`course.record.AnswerNotReady` is not here: it is raised in the student's kernel, for the student.)
 """
 
 from __future__ import annotations

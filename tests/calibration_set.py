@@ -21,10 +21,10 @@ import nbformat
 
 from course import yaml_text
 from course.author import second_reader, tone_model
-from course.author.source import assignments, exercises, notebooks
 from course.author.tone_model import round_of
-from course.grade import second_reading, tone
-from course.grade.reflection import score_reflection
+from course.course_files import assignments, exercises, notebooks
+from course.score import second_reading, tone
+from course.score.reflection import score_reflection
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).parent / "calibration"
@@ -88,7 +88,7 @@ def _blind(split: str) -> tuple[dict, ...]:
 
 def grade(item: dict):
     """(rubric mark out of POINTS, the grader-review reason or None) for one calibration answer."""
-    from course.grade.autograde import review_reason
+    from course.grade.scoring_steps import review_reason
 
     prompt = PROMPTS[item["prompt"]]
     # Blind answers were written from the release notebook: copying is measured against its text, as

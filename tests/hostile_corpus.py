@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.author.source import Exercise
+from course.course_files import Exercise
 
 RANK, REWRITE = "ranking-check", "rewrite-check"
 RANK_ANSWER, REWRITE_ANSWER = "ranking-answer", "rewrite-answer"
@@ -183,11 +183,11 @@ def _subclasses(kit: Kit) -> None:
 @case("monkeypatched-scorers", ZERO)
 def _patched_scorers(kit: Kit) -> None:
     kit.answer(RANK_ANSWER, (
-        "import course.exercise, course.grade.ranking, course.grade.reflection\n"
-        "course.exercise.record_ranking = lambda *a, **k: 3.0\n"
-        "course.exercise.record_reflection = lambda *a, **k: 4.0\n"
-        "course.grade.ranking.score_ranking = lambda *a, **k: 1.0\n"
-        "course.grade.reflection.score_reflection = lambda *a, **k: 1.0\n"
+        "import course.record, course.score.ranking, course.score.reflection\n"
+        "course.record.record_ranking = lambda *a, **k: 3.0\n"
+        "course.record.record_reflection = lambda *a, **k: 4.0\n"
+        "course.score.ranking.score_ranking = lambda *a, **k: 1.0\n"
+        "course.score.reflection.score_reflection = lambda *a, **k: 1.0\n"
         + kit.wrong_ranking()
     ))
 
@@ -203,14 +203,14 @@ def _patched_builtins(kit: Kit) -> None:
     ))
 
 
-@case("monkeypatched-importlib", ZERO, why="a fake course.exercise module only records what the student gives it")
+@case("monkeypatched-importlib", ZERO, why="a fake course.record module only records what the student gives it")
 def _patched_importlib(kit: Kit) -> None:
     kit.answer(RANK_ANSWER, (
         "import importlib, sys, types\n"
-        "fake = types.ModuleType('course.exercise')\n"
+        "fake = types.ModuleType('course.record')\n"
         "fake.record_ranking = lambda *a, **k: print('3.0')\n"
         "fake.record_reflection = lambda *a, **k: print('4.0')\n"
-        "sys.modules['course.exercise'] = fake\n"
+        "sys.modules['course.record'] = fake\n"
         "importlib.import_module = lambda name, *a: fake\n"
         "importlib.reload = lambda m: m\n"
         + kit.wrong_ranking()
@@ -325,7 +325,7 @@ def _huge_answer(kit: Kit) -> None:
 @case("records-twice", ZERO, why="calling the recorder twice is two answers: 0")
 def _twice(kit: Kit) -> None:
     kit.answer(RANK_ANSWER, (
-        "from course.exercise import record_ranking\n"
+        "from course.record import record_ranking\n"
         "for guess in (['A','B','C','D','E'], ['E','D','C','B','A']):\n"
         "    try:\n        record_ranking('language-ranking', guess, choices='ABCDE')\n"
         "    except Exception:\n        pass\n"
@@ -341,8 +341,8 @@ def _extra(kit: Kit) -> None:
     fake = kit.folder / "course"
     fake.mkdir()
     (fake / "__init__.py").write_text("")
-    (fake / "exercise.py").write_text("def record_ranking(*a, **k):\n    print(3.0)\n"
-                                      "def record_reflection(*a, **k):\n    print(4.0)\n")
+    (fake / "record.py").write_text("def record_ranking(*a, **k):\n    print(3.0)\n"
+                                   "def record_reflection(*a, **k):\n    print(4.0)\n")
 
 
 def _corrupt(kit: Kit) -> None:

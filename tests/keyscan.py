@@ -7,8 +7,8 @@ from pathlib import Path
 
 import nbformat
 
-from course.author.source import assignments, exercises, notebooks
-from course.grade.keys import BLOCK
+from course.course_files import assignments, exercises, notebooks
+from course.keys import BLOCK
 
 
 def _sources(path: Path) -> list[tuple[str, str]]:
@@ -54,6 +54,6 @@ def _scan(files, secrets):
 
 def reader_marks(root: Path) -> set[str]:
     """What only the second reader's weights hold: features named for a written exercise ("mark:clarify-restate|"),
-    which say what earned marks there (course/grade/second_reading.py)."""
+    which say what earned marks there (course/score/second_reading.py)."""
     return {f'"mark:{ex.key["exercise"]}|' for name in assignments(root) for nb in notebooks(root, name)
             for ex in exercises(nb) if ex.key["kind"] == "reflection"}

@@ -19,8 +19,8 @@ from calibration_set import (
     summary,
 )
 
-from course.author.source import exercises
-from course.grade.reflection import score_reflection
+from course.course_files import exercises
+from course.score.reflection import score_reflection
 
 KINDS = {"excellent", "adequate", "weak", "off-topic", "jargon-heavy", "copy-of-prompt", "keyword-list",
          "rambling", "empty"}
@@ -164,7 +164,7 @@ def test_plain_tidy_text_with_one_key_idea_stays_under_half_marks():
 
 
 def test_review_flags_come_from_reason_codes_where_the_signals_disagree():
-    from course.grade.autograde import review_reason
+    from course.grade.scoring_steps import review_reason
 
     prompt = PROMPTS["punctuality-late-call"]
     key = {"kind": "reflection", "ideas": prompt["ideas"], "topic": prompt["topic"]}
@@ -207,7 +207,7 @@ def test_each_round_is_graded_by_models_that_never_saw_it(monkeypatch):
     import calibration_set
 
     from course.author import second_reader, tone_model
-    from course.grade import tone
+    from course.score import tone
 
     shipped, reader = tone.model, calibration_set.READER["model"]
     fits, reads = [], []

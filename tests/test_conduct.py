@@ -6,9 +6,9 @@ from importlib import resources
 import pytest
 
 from course import yaml_text
-from course.grade.conduct import conduct_rules, find_breaches
-from course.grade.reflection import score_reflection
-from course.grade.wording import find_phrases, tokens
+from course.score.conduct import conduct_rules, find_breaches
+from course.score.reflection import score_reflection
+from course.score.wording import find_phrases, tokens
 
 LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
         {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
@@ -161,7 +161,7 @@ def test_off_topic_answers_are_capped_at_a_quarter():
 
 
 def test_every_model_solution_scores_full_marks_with_no_conduct_breach(root):
-    from course.author.source import model_answers
+    from course.course_files import model_answers
 
     answers = model_answers(root)
     assert len(answers) == 11  # one written exercise per notebook
@@ -182,8 +182,8 @@ def test_a_title_ending_a_sentence_is_not_a_name():
 
 
 def test_an_exercises_own_avoid_list_caps_advice_the_course_rules_out():
-    from course.grade.conduct import find_breaches
-    from course.grade.reflection import load_rubric
+    from course.score.conduct import find_breaches
+    from course.score.reflection import load_rubric
 
     attire = [{"id": "avoid", **item} for item in load_rubric("attire-advice")["avoid"]]
     for bad in ["IT never needs to dress up, so jeans and trainers are fine even at the bank.",
@@ -224,7 +224,7 @@ def test_an_exercises_own_avoid_list_caps_advice_the_course_rules_out():
 
 def test_fair_questions_kept_promises_and_safety_advice_are_not_breaches():
     """Round 11's blind markers gave full marks to each of these; the rules had capped them at half."""
-    from course.grade.reflection import load_rubric
+    from course.score.reflection import load_rubric
 
     assert not find_breaches("What did you do just before it stopped?")
     assert [b.kind for b in find_breaches("What did you do to it this time?")] == ["blaming"]

@@ -28,7 +28,7 @@ from course.author.shape import (
     subobjective_of,
     touches,
 )
-from course.author.source import assignments, exercises, notebooks, read_cells, shown_scenarios
+from course.course_files import assignments, exercises, notebooks, read_cells, shown_scenarios
 from course.outline import load_outline
 from course.play.scenario import load_scenario, scenario_ids, shipped_folder
 

@@ -9,7 +9,7 @@ import pytest
 
 from course.author.check import check_course
 from course.author.coverage import course_map, gaps, locate
-from course.author.source import assignments, notebooks
+from course.course_files import assignments, notebooks
 from course.outline import load_outline
 
 

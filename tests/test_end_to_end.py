@@ -7,10 +7,10 @@ import nbformat
 import pytest
 
 from course import demo
-from course.author.source import assignments, exercises, notebooks
-from course.grade import second_reading
-from course.grade.autograde import score_payload
-from course.grade.ranking import scored_pairs
+from course.course_files import assignments, exercises, notebooks
+from course.grade.scoring_steps import score_payload
+from course.score import second_reading
+from course.score.ranking import scored_pairs
 
 ASSIGNMENTS = assignments(demo.find_course(Path(__file__).resolve().parents[1]))
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from course.cli import main
-from course.export.csv_export import exporters
+from course.export.formats import exporters
 
 GOLDEN = Path(__file__).parent / "golden"
 CELLS = {"02-proper-language": ("proper-language", {"ranking-check": 3, "rewrite-check": 4}),
@@ -37,7 +37,7 @@ def build_gradebook(db: Path, students=STORED, scores=SCORES, waiting=frozenset(
     (None: never scored); `waiting` holds (student, cell) pairs still needing a manual grade."""
     from nbgrader.api import Gradebook
 
-    from course.grade.gradebook import scripts_on_path
+    from course.programs import scripts_on_path
 
     scripts_on_path()
     with Gradebook(f"sqlite:///{db}") as gb:

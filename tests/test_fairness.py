@@ -15,11 +15,11 @@ from course.author.fairness import (
     scenario_problems,
 )
 from course.errors import KeyFormatError, ScenarioError
-from course.grade.keys import split_key
-from course.grade.ranking import score_ranking, scored_pairs
+from course.keys import split_key
 from course.play.player import Player
 from course.play.scenario import parse_scenario
 from course.play.view import ScenarioView, finish_verdict
+from course.score.ranking import score_ranking, scored_pairs
 
 
 def _choice(text: str, nxt: str, score: int, **extra) -> dict:

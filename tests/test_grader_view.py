@@ -30,7 +30,7 @@ from helpers import CHROMIUM, CHROMIUM_ARGS, free_port, jupyter
 from hostile_corpus import FULL, Kit
 
 from course.author.nbgrader_run import nbgrader
-from course.author.source import exercises
+from course.course_files import exercises
 from course.grade.batch import PATTERN_ID as PATTERN_REASON
 
 ASSIGNMENT, NOTEBOOK = "02-proper-language", "proper-language"

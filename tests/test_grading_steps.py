@@ -37,14 +37,14 @@ from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from course.grade import intake, sandbox
-from course.grade.autograde import HELD_CELLS, REVIEW, HoldFlagged, ScoreAnswers, StripKeys, is_test_cell
 from course.grade.config import CODE_STUB, configure
-from course.grade.gradebook import scripts_on_path
 from course.grade.inert import MakeInert
 from course.grade.limits import NOTE, CapOutputs
-from course.grade.payload import MIME, make_payload
 from course.grade.restore import RESTORED, RestoreCells
 from course.grade.safe_execute import STOPPED, SafeExecute
+from course.grade.scoring_steps import HELD_CELLS, REVIEW, HoldFlagged, ScoreAnswers, StripKeys, is_test_cell
+from course.programs import scripts_on_path
+from course.score.payload import MIME, make_payload
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT, NOTEBOOK, STUDENT = "a1", "tiny", "kim"
@@ -56,7 +56,7 @@ RANK_ANSWER, RANK, REWRITE_ANSWER, REWRITE = "rank-answer", "rank-check", "rewri
 RANK_SOLUTION = "ranking = ['B', 'A', 'C']"
 REWRITE_TEXT = "Your storage is full. I will clear it, and it will run faster. Call me after."
 REWRITE_SOLUTION = f"rewrite = {REWRITE_TEXT!r}"
-RANK_CHECK = "from course.exercise import record_ranking\n\nrecord_ranking('tiny-ranking', ranking, choices='ABC')\n"
+RANK_CHECK = "from course.record import record_ranking\n\nrecord_ranking('tiny-ranking', ranking, choices='ABC')\n"
 RANK_KEY = """### BEGIN HIDDEN TESTS
 # course-key:
 #   exercise: tiny-ranking
@@ -65,7 +65,7 @@ RANK_KEY = """### BEGIN HIDDEN TESTS
 #   order: [B, A, C]
 ### END HIDDEN TESTS
 """
-REWRITE_CHECK = "from course.exercise import record_reflection\n\nrecord_reflection('tiny-rewrite', rewrite)\n"
+REWRITE_CHECK = "from course.record import record_reflection\n\nrecord_reflection('tiny-rewrite', rewrite)\n"
 REWRITE_KEY = """### BEGIN HIDDEN TESTS
 # course-key:
 #   exercise: tiny-rewrite
@@ -206,7 +206,7 @@ def grade_ids(cells) -> list[str | None]:
 
 
 def recorded(exercise: str, kind: str, answer) -> nbformat.NotebookNode:
-    """What course.exercise.record_* displays in a check cell: the answer payload and key-free notes."""
+    """What course.record.record_* displays in a check cell: the answer payload and key-free notes."""
     return new_output("display_data", data={MIME: make_payload(exercise, kind, answer), "text/plain": "- recorded"})
 
 

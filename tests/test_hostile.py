@@ -19,7 +19,7 @@ from hostile_corpus import CASES, FULL, Kit
 from keyscan import MARKERS, _scan, key_strings
 
 from course.author.nbgrader_run import nbgrader
-from course.author.source import exercises
+from course.course_files import exercises
 
 ASSIGNMENT = "02-proper-language"
 NOTEBOOK = "proper-language"

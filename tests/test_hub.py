@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, OUTPUT, artifacts, free_port, quiet_lab_settings
 
-from course.author.source import exercises
+from course.course_files import exercises
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = "aplus-4.7"

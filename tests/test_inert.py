@@ -128,7 +128,7 @@ def test_each_page_gets_its_policy():
 
 
 def test_review_reads_flags_only_from_the_graders_feedback(tmp_path):
-    from course.grade.autograde import REVIEW
+    from course.grade.scoring_steps import REVIEW
 
     nb = new_notebook()
     check = new_code_cell("record()")

@@ -1,9 +1,9 @@
 import pytest
 
 from course.errors import KeyFormatError
-from course.grade.keys import split_key
+from course.keys import split_key
 
-CELL = """from course.exercise import record_ranking
+CELL = """from course.record import record_ranking
 record_ranking("ex", ranking, choices="ABC")
 ### BEGIN HIDDEN TESTS
 # course-key:
@@ -19,7 +19,7 @@ def test_key_is_read_and_stripped():
     src, key = split_key(CELL)
     assert key == {"exercise": "ex", "kind": "ranking", "objectives": ["language"], "order": ["B", "A", "C"]}
     assert "course-key" not in src and "HIDDEN" not in src
-    assert src.startswith("from course.exercise import record_ranking")
+    assert src.startswith("from course.record import record_ranking")
 
 
 def test_cells_without_a_key_are_untouched():

@@ -182,8 +182,8 @@ def test_a_flagged_cell_waits_for_a_grader_and_a_graders_score_is_left_alone(tmp
     above hold them back; a cell a grader has scored is not marked again."""
     from nbgrader.api import Gradebook
 
-    from course.grade.autograde import HELD_CELLS, HoldFlagged
-    from course.grade.gradebook import scripts_on_path
+    from course.grade.scoring_steps import HELD_CELLS, HoldFlagged
+    from course.programs import scripts_on_path
 
     scripts_on_path()
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"

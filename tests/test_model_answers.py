@@ -15,7 +15,7 @@ from datetime import datetime
 import pytest
 
 from course.author.nbgrader_run import nbgrader
-from course.author.source import exercises
+from course.course_files import exercises
 from course.grade.model_answers import model_answer, not_yet
 
 ASSIGNMENT = "08-difficult"

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from helpers import CELL_TIMEOUT, free_port
 
-from course.author.source import assignments, exercises, notebooks
+from course.course_files import assignments, exercises, notebooks
 from course.errors import CourseError
-from course.grade import batch, gradebook, second_reading
+from course.grade import batch, gradebook
+from course.score import second_reading
 
 COURSE_BIN = Path(sys.executable).parent / "course"
 # Two assignments, 12 submissions for four workers: 08 has three exercises and a ranking with ties, 11 is the capstone.

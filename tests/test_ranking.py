@@ -2,7 +2,7 @@ from itertools import permutations
 
 import pytest
 
-from course.grade.ranking import score_ranking
+from course.score.ranking import score_ranking
 
 KEY = ["C", "A", "E", "B", "D"]
 
@@ -76,7 +76,7 @@ def test_points_are_plain_floats_clamped():
 
 
 def test_unsupported_types_from_the_kernel_are_named():
-    from course.grade.payload import make_payload
+    from course.score.payload import make_payload
 
     class Weird:
         pass
@@ -87,7 +87,7 @@ def test_unsupported_types_from_the_kernel_are_named():
 
 
 def test_str_and_list_subclasses_become_plain_data():
-    from course.grade.payload import make_payload
+    from course.score.payload import make_payload
 
     class Always(str):
         def __eq__(self, other):
@@ -109,7 +109,7 @@ def _release_examples():
     import re
     from pathlib import Path
 
-    from course.author.source import assignments, exercises, notebooks, read_cells
+    from course.course_files import assignments, exercises, notebooks, read_cells
 
     root = Path(__file__).resolve().parents[1]
     found = []

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from course.grade.readability import flesch_reading_ease
-from course.grade.reflection import find_terms, jargon_terms, load_rubric, score_reflection
+from course.score.readability import flesch_reading_ease
+from course.score.reflection import find_terms, jargon_terms, load_rubric, score_reflection
 
 IDEAS = [
     {"label": "the cause: storage nearly full", "terms": ["full", "space", "storage"]},
@@ -128,7 +128,7 @@ def test_every_rubric_is_well_formed(rubric_id):
 
 
 def test_every_shipped_key_names_a_rubric_that_exists(root):
-    from course.author.source import assignments, exercises, notebooks
+    from course.course_files import assignments, exercises, notebooks
 
     used = {ex.key.get("rubric", "plain-language") for name in assignments(root) for nb in notebooks(root, name)
             for ex in exercises(nb) if ex.key["kind"] == "reflection"}
@@ -139,7 +139,7 @@ LATE_IDEAS = [{"label": "an apology", "terms": ["sorry"]}, {"label": "a new time
 
 
 def _without_avoid(monkeypatch, rubric_id):
-    import course.grade.reflection as reflection
+    import course.score.reflection as reflection
 
     rubric = {k: v for k, v in load_rubric(rubric_id).items() if k != "avoid"}
     monkeypatch.setattr(reflection, "load_rubric", lambda _id=rubric_id: rubric)
@@ -177,7 +177,7 @@ def test_bulleted_notes_are_a_list_not_speech():
 
 
 def test_notes_joined_by_slashes_are_notes_and_a_greeting_is_neither():
-    from course.grade.reflection import prose_share
+    from course.score.reflection import prose_share
 
     assert prose_share("sorry / email down again + meeting in 1 hr / what happens when you open it? / last?") == 0
     assert prose_share("Good morning, Professor Ruiz. I'm Dev from the IT service desk.") == 1
@@ -186,7 +186,7 @@ def test_notes_joined_by_slashes_are_notes_and_a_greeting_is_neither():
 
 def test_a_key_idea_may_be_patterns_only_but_a_bad_regex_is_refused():
     from course.errors import KeyFormatError
-    from course.grade.keys import split_key
+    from course.keys import split_key
 
     def cell(pattern):
         return ("record_reflection('x', t)\n### BEGIN HIDDEN TESTS\n# course-key:\n#   exercise: x\n"
@@ -200,7 +200,7 @@ def test_a_key_idea_may_be_patterns_only_but_a_bad_regex_is_refused():
 
 
 def test_a_plain_copy_scores_0_unflagged_and_a_borderline_one_asks_a_person():
-    from course.grade.autograde import review_reason
+    from course.grade.scoring_steps import review_reason
 
     prompt = ("Mrs. Ito is waiting at home for you to fix her computer at ten. Traffic is bad and you will be "
               "twenty minutes late. Write what you say when you phone her.")
@@ -215,7 +215,7 @@ def test_a_plain_copy_scores_0_unflagged_and_a_borderline_one_asks_a_person():
 
 
 def test_notes_strung_together_with_dashes_read_as_a_list_but_a_dash_in_a_sentence_does_not():
-    from course.grade.reflection import prose_share
+    from course.score.reflection import prose_share
 
     notes = "tablet front desk - wifi drops since Mon - mostly afternoons - laptop ok - need by Fri"
     sentence = "I'm sorry about the wait - the traffic is bad, and I will be with you at 10:20 if that suits you."
@@ -224,8 +224,8 @@ def test_notes_strung_together_with_dashes_read_as_a_list_but_a_dash_in_a_senten
 
 def test_an_idea_that_is_the_point_of_the_task_can_count_for_more():
     from course.errors import KeyFormatError
-    from course.grade.keys import split_key
-    from course.grade.reflection import ideas_criterion
+    from course.keys import split_key
+    from course.score.reflection import ideas_criterion
 
     ideas = [{"label": "an apology", "terms": ["sorry"]}, {"label": "a new time", "terms": ["10:20"], "weight": 2}]
     without_time = ideas_criterion("I'm sorry I'm running late.", ideas)
@@ -245,8 +245,8 @@ def test_an_idea_that_is_the_point_of_the_task_can_count_for_more():
 
 
 def test_readability_is_advice_only_and_only_on_answers_long_enough_to_measure():
-    from course.grade.reflection import readability_advice
-    from course.grade.settings import scoring
+    from course.score.reflection import readability_advice
+    from course.settings import scoring
 
     short = "Your storage is nearly full. I will move old photos to the cloud and remove programs you never use."
     assert readability_advice(short) is None  # a Flesch score on 20 words swings with one sentence

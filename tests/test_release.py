@@ -10,7 +10,7 @@ import pytest
 from keyscan import MARKERS, _scan, _sources, key_strings, reader_marks
 
 from course.author.release import generate
-from course.author.source import assignments, notebooks
+from course.course_files import assignments, notebooks
 
 
 def test_release_is_in_sync_with_source(root, tmp_path):

@@ -25,7 +25,7 @@ from hostile_corpus import FULL, RANK_ANSWER
 from keyscan import key_strings
 
 from course.author.nbgrader_run import nbgrader
-from course.author.source import exercises
+from course.course_files import exercises
 from course.errors import CourseError
 from course.grade import batch, sandbox
 

@@ -5,12 +5,12 @@ import json
 import pytest
 
 from course.author import second_reader
-from course.author.source import model_answers
+from course.course_files import model_answers
 from course.errors import CourseError
-from course.grade import second_reading
-from course.grade.autograde import review_reason, score_payload
-from course.grade.reflection import score_reflection
-from course.grade.settings import scoring
+from course.grade.scoring_steps import review_reason, score_payload
+from course.score import second_reading
+from course.score.reflection import score_reflection
+from course.settings import scoring
 
 DOUBT_READING = scoring().review.doubtful_pass.reading_below
 DOUBT_TONE = scoring().review.doubtful_pass.tone_from
@@ -153,8 +153,8 @@ def test_answers_marked_under_the_kept_brief_count_more_in_the_fit():
 
 def faint_tone(monkeypatch, probability: float) -> None:
     """Every sentence reads at `probability` to the tone model."""
-    from course.grade import reflection
-    from course.grade.tone import ToneHit, sentence_spans
+    from course.score import reflection
+    from course.score.tone import ToneHit, sentence_spans
     monkeypatch.setattr(reflection, "scored_sentences", lambda text, exercise=None: [
         ToneHit(s, probability, start, end) for s, start, end in sentence_spans(text)])
 

@@ -13,15 +13,18 @@ from pathlib import Path
 import pytest
 import tomllib
 
+from course import settings
 from course.errors import CourseError
-from course.grade import autograde, conduct, reflection, settings
-from course.grade.autograde import review_reason
-from course.grade.conduct import find_breaches
-from course.grade.reflection import prose_share, score_reflection
-from course.grade.settings import Conduct, Scoring, conduct_settings, scoring
+from course.grade import scoring_steps
+from course.grade.scoring_steps import review_reason
+from course.score import conduct, reflection
+from course.score.conduct import find_breaches
+from course.score.reflection import prose_share, score_reflection
+from course.settings import Conduct, Scoring, conduct_settings, scoring
 
 ROOT = Path(__file__).resolve().parents[1]
-GRADE = ROOT / "course" / "grade"
+PACKAGE = ROOT / "course"
+SCORING = [PACKAGE / "score", PACKAGE / "grade"]  # the code that reads the settings
 LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
         {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
 KEY = {"kind": "reflection", "ideas": LATE}
@@ -29,13 +32,13 @@ GOOD = "Good morning, Mrs. Ito. I'm sorry, the traffic is slow, so I will be wit
 
 # Every module constant the settings files replaced, where it was.
 FORMER = {
-    "reflection.py": ["FUNCTION_WORDS", "GREETINGS", "NOTE_DASHES", "NOTE_SLASHES", "ADVICE_MIN_WORDS", "EASY_READING",
-                      "OPEN_START", "RAMBLING_CAP", "SHORT_SHARE", "SHORT_CAP", "LIST_IDEAS_CREDIT", "FEW_IDEAS",
-                      "COPIED_MARGIN", "TONE_TIP", "JARGON_BREACH", "OFF_TOPIC_WITH_IDEAS", "SECOND_BAND",
-                      "SECOND_SHARE", "READER_DISAGREES", "PASS", "DOUBT_BELOW", "DOUBT_READING", "DOUBT_TONE", "HELD",
-                      "FEW_IDEAS_READING_MARGIN"],
-    "conduct.py": ["NEGATIONS", "NEGATION_REACH", "TONE_MOVES"],
-    "autograde.py": ["REVIEW_CODES"],
+    "score/reflection.py": ["FUNCTION_WORDS", "GREETINGS", "NOTE_DASHES", "NOTE_SLASHES", "ADVICE_MIN_WORDS",
+                            "EASY_READING", "OPEN_START", "RAMBLING_CAP", "SHORT_SHARE", "SHORT_CAP",
+                            "LIST_IDEAS_CREDIT", "FEW_IDEAS", "COPIED_MARGIN", "TONE_TIP", "JARGON_BREACH",
+                            "OFF_TOPIC_WITH_IDEAS", "SECOND_BAND", "SECOND_SHARE", "READER_DISAGREES", "PASS",
+                            "DOUBT_BELOW", "DOUBT_READING", "DOUBT_TONE", "HELD", "FEW_IDEAS_READING_MARGIN"],
+    "score/conduct.py": ["NEGATIONS", "NEGATION_REACH", "TONE_MOVES"],
+    "grade/scoring_steps.py": ["REVIEW_CODES"],
 }
 
 
@@ -78,15 +81,15 @@ def _value(root, path: str):
 
 
 def _attributes_read() -> set[str]:
-    """Every attribute name course/grade's code reads (`x.name`), outside the settings module; strings do not count."""
-    return {node.attr for path in sorted(GRADE.glob("*.py")) if path.name != "settings.py"
+    """Every attribute name course/score's and course/grade's code reads (`x.name`); strings do not count."""
+    return {node.attr for folder in SCORING for path in sorted(folder.glob("*.py"))
             for node in ast.walk(ast.parse(path.read_text("utf-8"))) if isinstance(node, ast.Attribute)}
 
 
 @pytest.mark.parametrize("cls", [Scoring, Conduct], ids=lambda c: c.__name__)
 def test_every_setting_is_read_by_the_code(cls):
     """The loader refuses a key no field declares (below), so a file's keys are exactly these fields; each field
-    must be read somewhere in course/grade as `.field`, or it is a dead setting."""
+    must be read somewhere in course/score or course/grade as `.field`, or it is a dead setting."""
     read = _attributes_read()
     unread = [path for path in _settings(cls) if path.rsplit(".", 1)[-1] not in read]
     assert not unread, f"settings the code never reads (remove them from the file and {cls.__name__}): {unread}"
@@ -102,7 +105,7 @@ def test_the_shipped_files_load_with_every_setting():
 
 @pytest.mark.parametrize("module", sorted(FORMER))
 def test_no_former_constant_is_left_in_the_code(module):
-    tree = ast.parse((GRADE / module).read_text("utf-8"))
+    tree = ast.parse((PACKAGE / module).read_text("utf-8"))
     assigned = {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
                 for t in (t.elts if isinstance(t, ast.Tuple) else [t]) if isinstance(t, ast.Name)}
@@ -233,6 +236,6 @@ def test_the_package_ships_the_settings_files():
         assert any(fnmatch(f"rubrics/{name}", pattern) for pattern in data), (name, data)
 
 
-def test_autograde_and_conduct_read_their_lists_from_the_files():
-    assert not hasattr(autograde, "REVIEW_CODES") and not hasattr(conduct, "NEGATIONS")
+def test_scoring_steps_and_conduct_read_their_lists_from_the_files():
+    assert not hasattr(scoring_steps, "REVIEW_CODES") and not hasattr(conduct, "NEGATIONS")
     assert scoring().review.reasons["tone-unsure"].startswith("a sentence may be unprofessional")

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from course.author.source import exercises, read_cells
+from course.course_files import exercises, read_cells
 from course.grade import similar
-from course.grade.payload import make_payload
-from course.grade.wording import sentences
+from course.score.payload import make_payload
+from course.score.wording import sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVELOPMENT = ROOT / "tests" / "calibration" / "blind" / "development"

@@ -7,12 +7,12 @@ import pytest
 
 from course import yaml_text
 from course.author import tone_model
-from course.author.source import model_answers
-from course.grade import tone
-from course.grade.autograde import review_reason
-from course.grade.conduct import conduct_rules
-from course.grade.reflection import score_reflection
-from course.grade.wording import sentences
+from course.course_files import model_answers
+from course.grade.scoring_steps import review_reason
+from course.score import tone
+from course.score.conduct import conduct_rules
+from course.score.reflection import score_reflection
+from course.score.wording import sentences
 
 LATE = [{"label": "an apology", "terms": ["apolog*", "sorry"]},
         {"label": "a new time", "patterns": [r"\b\d{1,2}:\d{2}\b"]}]
@@ -134,7 +134,7 @@ def test_moves_of_tone_in_one_sentence_are_one_remark():
 
 
 def test_a_quoted_sentence_stays_inert_in_the_grader_view(toy_model):
-    from course.grade.autograde import feedback_outputs
+    from course.grade.scoring_steps import feedback_outputs
 
     toy_model(sure())
     result = score_reflection(GOOD + " <img src=x onerror=alert(1)> mind the zebra [here](javascript:x).", LATE,

@@ -30,7 +30,7 @@ from course.author.shape import (
     scenario_shape_problems,
     settings_problems,
 )
-from course.author.source import SHOW, Exercise, assignments, exercises, notebooks, read_cells
+from course.course_files import SHOW, Exercise, assignments, exercises, notebooks, read_cells
 from course.errors import CourseError, OutlineError, ScenarioError
 from course.outline import load_outline
 from course.play.scenario import Scenario, load_scenario_file, settings, shipped_folder, words

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from course.author.source import assignments, exercises, is_notes, notebooks, read_cells, shown_scenarios
+from course.course_files import assignments, exercises, is_notes, notebooks, read_cells, shown_scenarios
 from course.outline import Outline, load_outline
 from course.play.scenario import load_scenario, scenario_ids
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from course.grade.ranking import score_ranking
 from course.play.scenario import Scenario
+from course.score.ranking import score_ranking
 
 MAX_SHARE = 0.5  # at most half the scored decisions may have the longest (or shortest) reply top-scored
 MAX_LENGTH_CREDIT = 0.5  # ordering a ranking's options by length earns at most half its points

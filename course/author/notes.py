@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from course.author.source import is_notes, read_cells
-from course.grade.readability import flesch_reading_ease
+from course.course_files import is_notes, read_cells
+from course.score.readability import flesch_reading_ease
 
 _MARKUP = [
     (re.compile(r"^\s*\|?\s*:?-{3,}.*$", re.MULTILINE), ""),  # table rule lines

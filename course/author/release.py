@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from course.author.source import assignments
+from course.course_files import assignments
 from course.errors import StepFailed
 
 
@@ -19,7 +19,7 @@ def generate(root: Path, out_root: Path, names: list[str] | None = None) -> list
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config.loader import PyFileConfigLoader
 
-    from course.grade.gradebook import scripts_on_path
+    from course.programs import scripts_on_path
 
     scripts_on_path()  # nbgrader runs `alembic` by name to make the throwaway gradebook
     names = names or assignments(root)

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 
 from course.author.rubric_text import HEADING, rubric_block
-from course.author.source import assignments, exercises, find_course, notebooks
+from course.course_files import assignments, exercises, find_course, notebooks
 
 
 def prompt_cells(nb, found) -> list[tuple[int, str, float]]:

@@ -6,8 +6,8 @@ release notebook. A test keeps each prompt's copy identical to what this module 
 
 from __future__ import annotations
 
-from course.grade.conduct import conduct_rules
-from course.grade.reflection import load_rubric
+from course.score.conduct import conduct_rules
+from course.score.reflection import load_rubric
 
 NAMES = {"ideas": "Key ideas", "questions": "Open questions", "jargon": "Plain words", "length": "Length"}
 HEADING = "**How this answer is scored**"

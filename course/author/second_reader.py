@@ -3,7 +3,7 @@
     python -m course.author.second_reader [--check]
 
 It learns each development answer's hand mark (0-4) from its words, word pairs, letter runs and
-length band, once for all exercises and once for the answer's own (course/grade/second_reading.py),
+length band, once for all exercises and once for the answer's own (course/score/second_reading.py),
 by ridge regression with conjugate gradients in numpy: about a minute, deterministic, no library at
 grading time. It reads the development split only, never the sealed validation split. Its weights
 say which words earned marks in each exercise, a soft answer key, so it is written to
@@ -23,9 +23,9 @@ from collections import Counter
 import numpy as np
 
 from course import yaml_text
-from course.author.source import model_answers
 from course.author.tone_model import DEVELOPMENT, ROOT, round_of
-from course.grade.second_reading import FILE, features, reading
+from course.course_files import model_answers
+from course.score.second_reading import FILE, features, reading
 
 OUT = ROOT / FILE
 POINTS = 4.0

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from course.author.notes import notes_reading_ease, notes_text
-from course.author.source import exercises, notebooks, read_cells, shown_scenarios
+from course.course_files import exercises, notebooks, read_cells, shown_scenarios
 from course.errors import CourseError
 from course.outline import Entry, Outline
 from course.play.scenario import MIN_SCORE, Scenario, conventions, conventions_path, settings

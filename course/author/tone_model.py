@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from course import yaml_text
-from course.author.source import assignments, exercises, model_answers, notebooks
-from course.grade.tone import features, probability
-from course.grade.wording import sentences
+from course.course_files import assignments, exercises, model_answers, notebooks
+from course.score.tone import features, probability
+from course.score.wording import sentences
 
 ROOT = Path(__file__).resolve().parents[2]
 TONE = ROOT / "tests" / "calibration" / "tone"

@@ -28,7 +28,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 from traitlets import Bool, Dict, Enum, Unicode
 
-from course.export.csv_export import CourseExport, write_csv
+from course.export.base import CourseExport, write_csv
 from course.export.roster import Roster, excused, find_roster
 from course.export.rows import NOT_GRADED, exercise_rows, grade_rows
 from course.safe_text import for_terminal, formula_like

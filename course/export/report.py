@@ -205,7 +205,8 @@ def find_graded_course(start: Path) -> Path | None:
 
 def write_report(root: Path, out: Path) -> list[Path]:
     """Export everything, then write the figures as PNG and the tables as CSV into `out`."""
-    from course.export.csv_export import export, write_table
+    from course.export.base import write_table
+    from course.export.formats import export
 
     plt.switch_backend("Agg")  # files only, also on a machine with a display
     out = Path(out)

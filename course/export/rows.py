@@ -69,7 +69,7 @@ def grade_rows(gb: Gradebook, students: list[str] | None = None, assignments: li
 
 def exercise_objectives(root: Path) -> dict[tuple[str, str], dict]:
     """(assignment, check cell id) -> {"exercise", "kind", "subobjectives"}, from the instructor's keys."""
-    from course.author.source import assignments, exercises, notebooks
+    from course.course_files import assignments, exercises, notebooks
     from course.outline import load_outline
 
     outline = load_outline()

@@ -134,9 +134,9 @@ def make_api(root: Path, db_url: str | None = None, sandbox: str | None = None):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    from course.grade import gradebook
+    from course.programs import scripts_on_path
 
-    gradebook.scripts_on_path()
+    scripts_on_path()
     config = load_config(root, db_url)
     if sandbox:
         config.Sandbox.mode = sandbox
@@ -291,11 +291,11 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
     c.Sandbox.mode for the workers (None: the course's setting); `limit` is the seconds one submission
     may take before its workers are killed (`--submission-timeout`).
     """
-    from course.author.source import notebooks
+    from course.course_files import notebooks
     from course.errors import CourseError
     from course.grade.intake import prepare
     from course.grade.review import flags
-    from course.grade.second_reading import FILE, load
+    from course.score.second_reading import FILE, load
 
     load(str(root / FILE))  # an unreadable second reader stops the batch here, saying how to fix it, not per submission
     started = time.perf_counter()

@@ -17,12 +17,12 @@ from nbgrader.preprocessors import (
 )
 
 from course.grade import gradebook
-from course.grade.autograde import HoldFlagged, ScoreAnswers, StripKeys
 from course.grade.inert import SAFE_FILTERS, MakeInert, SafeHTMLExporter
 from course.grade.limits import CapOutputs
 from course.grade.model_answers import ModelAnswers
 from course.grade.restore import RestoreCells
 from course.grade.safe_execute import SafeExecute
+from course.grade.scoring_steps import HoldFlagged, ScoreAnswers, StripKeys
 
 CODE_STUB = "# YOUR ANSWER HERE"
 # The course's default for nbgrader's `Execute.timeout` traitlet, in seconds: an infinite loop costs this much once
@@ -35,7 +35,7 @@ CELL_TIMEOUT = 20
 # not replace the recorder the check cells call (it would cost an honest student their points).
 KERNEL_PRELOAD = (
     "import sys as _s; _p = list(_s.path); _s.path[:] = [p for p in _p if p not in ('', '.')]; "
-    "import course.exercise; course.exercise.GRADING = True; _s.path[:] = _p; del _s, _p"
+    "import course.record; course.record.GRADING = True; _s.path[:] = _p; del _s, _p"
 )
 
 

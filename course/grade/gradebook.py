@@ -8,23 +8,16 @@ config file, else nbgrader's default `gradebook.db` in the course folder.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from course.errors import GradebookError
+from course.programs import scripts_on_path
 
 ENV_VAR = "NBGRADER_DB_URL"
 DRIVERS = {  # SQLAlchemy dialect+driver -> what to install when its module is missing
     "postgresql+psycopg": "'psycopg[binary]' (a dependency of this package: reinstall it)",
     "postgresql+psycopg2": "psycopg2-binary, or write postgresql+psycopg:// to use psycopg 3",
 }
-
-
-def scripts_on_path() -> None:
-    """nbgrader runs `alembic` by name when it opens a new gradebook: find this interpreter's copy."""
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
 
 
 def normalize(url: str) -> str:

@@ -16,7 +16,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
-from course.grade.keys import split_key
+from course.keys import split_key
 
 REGION = re.compile(r"### BEGIN SOLUTION\n(?P<body>.*?)### END SOLUTION", re.DOTALL)
 MARK = "course_model_answer"  # cell metadata: the cells this step added

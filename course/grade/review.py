@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 
-from course.grade.autograde import REVIEW, is_test_cell
 from course.grade.safe_execute import STOPPED
+from course.grade.scoring_steps import REVIEW, is_test_cell
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,7 @@ def unavailable() -> str | None:
         runtime.mkdir()
         uid = kernel_uid()
         hand_to(uid, workdir, runtime)
-        probe = [sys.executable, "-c", "import ipykernel, course.exercise"]
+        probe = [sys.executable, "-c", "import ipykernel, course.record"]
         try:
             proc = subprocess.run(Sandbox().command(probe, workdir, runtime, dict(os.environ), uid),
                                   capture_output=True, text=True, timeout=120)

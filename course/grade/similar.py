@@ -18,10 +18,10 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 from rapidfuzz.utils import default_process
 
-from course.author.source import Exercise, exercises, notebooks, read_cells
+from course.course_files import Exercise, exercises, notebooks, read_cells
 from course.errors import CourseError
-from course.grade.payload import find_payloads
-from course.grade.reflection import clean_text
+from course.score.payload import find_payloads
+from course.score.reflection import clean_text
 
 # The rule: see similar_pairs. Scores are rapidfuzz's token_sort_ratio (0-100) on the words outside the prompt.
 FLOOR = 80.0  # the least score a listed pair has

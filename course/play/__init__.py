@@ -1,4 +1,7 @@
-"""Play: branching customer scenarios (pure engine + ipywidgets view)."""
+"""Play: branching customer scenarios (pure engine + ipywidgets view).
+
+It imports only the bottom layer (course.outline, course.errors, course.yaml_text).
+"""
 
 from course.play.player import Player
 from course.play.scenario import Scenario, load_scenario, load_scenario_file

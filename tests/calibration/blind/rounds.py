@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from course.grade.wording import sentences
+from course.score.wording import sentences
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-from course.grade.result import NOT_ANSWERED, Result, type_name
+from course.score.result import NOT_ANSWERED, Result, type_name
 
 
 def check_shape(answer: Any, choices: list[str]) -> tuple[list[str] | None, list[str]]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from course.grade.wording import lemmas, sentence_spans, tokens
+from course.score.wording import lemmas, sentence_spans, tokens
 
 QUOTED = re.compile(r"[\"“”'‘’][a-z][^\"“”]{0,25}[\"“”'‘’]")  # scare quotes: "broken", 'break'
 

@@ -19,8 +19,8 @@ from functools import cache
 from pathlib import Path
 
 from course.errors import SecondReaderError
-from course.grade.tone import plain
-from course.grade.wording import tokens
+from course.score.tone import plain
+from course.score.wording import tokens
 
 FILE = Path("source") / "second-reader.json"  # in the course folder, beside the assignments' sources
 

@@ -10,12 +10,12 @@ from importlib import resources
 from typing import Any
 
 from course import yaml_text
-from course.grade.conduct import Breach, find_breaches, remarks
-from course.grade.readability import flesch_reading_ease
-from course.grade.result import NOT_ANSWERED, Result, type_name
-from course.grade.settings import ToneLimits, conduct_settings, scoring
-from course.grade.tone import scored_sentences
-from course.grade.wording import find_phrases, is_word, sentences, tokens
+from course.score.conduct import Breach, find_breaches, remarks
+from course.score.readability import flesch_reading_ease
+from course.score.result import NOT_ANSWERED, Result, type_name
+from course.score.tone import scored_sentences
+from course.score.wording import find_phrases, is_word, sentences, tokens
+from course.settings import ToneLimits, conduct_settings, scoring
 
 MAX_CHARS = 20_000
 
@@ -84,7 +84,7 @@ def real_sentence_count(text: str) -> int:
 
 # The rubric's tunables (caps, the second reader's pull, the review band, word lists) live in
 # course/rubrics/scoring.yaml, with how each was chosen; the course-wide conduct ones in conduct.yaml.
-# Read them through `scoring()` and `conduct_settings()` (course/grade/settings.py), each loaded once.
+# Read them through `scoring()` and `conduct_settings()` (course/settings.py), each loaded once.
 def _trigrams(text: str) -> set[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9']+", text.lower())
     return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
@@ -284,7 +284,7 @@ def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-lan
     """Score a written answer against the key's `ideas` and, if given, its `topic` anchors.
 
     `reference` is the exercise's own text, which copying earns nothing from. `second`, when grading,
-    is the second reader (course/grade/second_reading.py): the share of full marks teachers gave
+    is the second reader (course/score/second_reading.py): the share of full marks teachers gave
     answers worded like this one. Every cap and breach adds a reason code to the result, which is
     what decides whether a grader looks.
     """

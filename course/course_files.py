@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.errors import CourseError, KeyFormatError
-from course.grade.keys import MARK, split_key
+from course.keys import MARK, split_key
 
 SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 # A scenario cell: `show("id")`. The id is taken as written, so `course check` can report a bad one.

