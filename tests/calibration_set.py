@@ -80,10 +80,9 @@ def load_blind(split: str) -> list[dict]:
 
 @cache
 def _blind(split: str) -> tuple[dict, ...]:
-    answers = []
-    for path in sorted((BLIND / split).glob("*.yaml")):
-        answers += [{**item, "file": f"blind/{split}/{path.name}"} for item in yaml_text.load(path.read_text("utf-8"))]
-    return tuple(answers)
+    files = tone_model.development() if split == "development" else [  # read once, shared with the models' rows
+        (path.name, yaml_text.load(path.read_text("utf-8"))) for path in sorted((BLIND / split).glob("*.yaml"))]
+    return tuple({**item, "file": f"blind/{split}/{name}"} for name, items in files for item in items)
 
 
 def grade(item: dict):

@@ -82,8 +82,10 @@ def demo_run(tmp_path_factory):
 # fixture (a graded corpus, a hub, a browser page) is built once. The files that use the graded demo class share one
 # worker, so the class is graded once per run; the dashboard notebook reads that class, so it goes there as well.
 # (A scheduler, not xdist_group marks: xdist 3.8 renames test ids to group them, which pytest 9 no longer reads.)
+# The files that read the blind answers (80 MB of YAML, parsed once per process) share one worker too.
 DEMO_USERS = {f"tests/{p.name}" for p in (ROOT / "tests").glob("test_*.py") if "demo_run" in p.read_text("utf-8")}
 DEMO_USERS |= {"notebooks/grades-dashboard.ipynb"}
+BLIND_READERS = {"tests/test_calibration.py", "tests/test_tone.py", "tests/test_second_reading.py"}
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -93,7 +95,7 @@ def pytest_xdist_make_scheduler(config, log):
     class ByFile(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return "the demo class" if path in DEMO_USERS else path
+            return "the demo class" if path in DEMO_USERS else "the blind answers" if path in BLIND_READERS else path
 
     return ByFile(config, log)
 

@@ -22,8 +22,7 @@ from collections import Counter
 
 import numpy as np
 
-from course import yaml_text
-from course.author.tone_model import DEVELOPMENT, ROOT, round_of
+from course.author.tone_model import DEVELOPMENT, ROOT, development, round_of
 from course.course_files import model_answers
 from course.score.second_reading import FILE, features, reading
 
@@ -50,9 +49,8 @@ def model_answer_rows() -> list[Row]:
 def rows() -> list[Row]:
     """The blind development answers with their hand marks, and the model answers."""
     out = model_answer_rows()
-    for path in sorted(DEVELOPMENT.glob("*.yaml")):
-        out += [(a["prompt"], str(a["text"]), float(a["mark"]), round_of(path.name))
-                for a in yaml_text.load(path.read_text("utf-8"))]
+    for name, answers in development():
+        out += [(a["prompt"], str(a["text"]), float(a["mark"]), round_of(name)) for a in answers]
     return out
 
 

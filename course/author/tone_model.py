@@ -17,6 +17,7 @@ import json
 import re
 import sys
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,14 @@ def model_answer_rows() -> list[Row]:
             for ex, answer in model_answers(ROOT) for s in sentences(answer)] * MODEL_WEIGHT
 
 
+@cache
+def development() -> tuple[tuple[str, tuple[dict, ...]], ...]:
+    """Each blind development file's name and answers: 54 MB of YAML that the tone model, the second reader and
+    the calibration tests all read, parsed once per process."""
+    return tuple((path.name, tuple(yaml_text.load(path.read_text("utf-8"))))
+                 for path in sorted(DEVELOPMENT.glob("*.yaml")))
+
+
 def round_of(name: str) -> str:
     found = re.search(r"\.(round\d+)-validation\.yaml$", name)
     return found.group(1) if found else "round0"
@@ -81,16 +90,16 @@ def answer_rows() -> list[tuple[Row, str, dict]]:
     labelled = {(item["file"], item["answer"]): set(item["unprofessional"])
                 for item in yaml_text.load((TONE / "development-labels.yaml").read_text("utf-8"))}
     rows, used, rubric = [], set(), rubric_ids()
-    for path in sorted(DEVELOPMENT.glob("*.yaml")):
-        for n, answer in enumerate(yaml_text.load(path.read_text("utf-8"))):
-            bad = labelled.get((path.name, n), set())
+    for name, answers in development():
+        for n, answer in enumerate(answers):
+            bad = labelled.get((name, n), set())
             parts = sentences(answer["text"])
             if missing := bad - set(parts):
-                raise SystemExit(f"{path.name} answer {n}: labelled sentence not found: {sorted(missing)[0]!r}")
-            used.add((path.name, n))
+                raise SystemExit(f"{name} answer {n}: labelled sentence not found: {sorted(missing)[0]!r}")
+            used.add((name, n))
             if answer["kind"] != "serious-mistake" or bad:
-                where = round_of(path.name)
-                rows += [((s, int(s in bad), where, rubric[answer["prompt"]]), path.name, answer) for s in parts]
+                where = round_of(name)
+                rows += [((s, int(s in bad), where, rubric[answer["prompt"]]), name, answer) for s in parts]
     if stale := set(labelled) - used:
         raise SystemExit(f"labels for answers that are not in the development split: {sorted(stale)[:3]}")
     return rows
