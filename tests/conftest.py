@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import copy
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# `python -m pytest` and xdist's workers put the working folder (this repository) on sys.path; `course grade` never
-# has it there, and the grading sandbox shows student code every sys.path folder (its view is what is tested).
-sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd(), str(ROOT))]
 
 GOOD_SCENARIO = {
     "id": "tiny",

@@ -515,6 +515,19 @@ def test_no_folder_above_the_kernel_nor_from_pythonpath_is_shown(tmp_path, monke
     assert any(f == Path(sys.prefix) or f in Path(sys.prefix).parents for f in shown)  # the environment
 
 
+def test_the_folder_grading_runs_from_is_not_shown_wherever_it_sits_on_the_path(tmp_path, monkeypatch):
+    """`python -m`, an instructor's kernel or a test runner's workers put the current folder (the course, with
+    its keys and gradebook) on sys.path, as "" or as its path, and not always first."""
+    course, work = tmp_path / "course", tmp_path / "kernel"
+    (course / "source").mkdir(parents=True)
+    work.mkdir()
+    monkeypatch.chdir(course)
+    monkeypatch.setattr(sys, "path", [sys.path[0], "", *sys.path[1:], str(course)])
+    shown = [Path(f) for f in sandbox.python_folders(hide=work)]
+    assert not any(f == course or f in course.parents for f in shown), shown
+    assert any(f == sandbox.PACKAGE or f in sandbox.PACKAGE.parents for f in shown)  # the course package still
+
+
 @pytest.mark.parametrize("run", ["unsandboxed", "sandboxed"])
 def test_an_endless_loop_is_interrupted_not_killed(run, request):
     nb, cell = _answer(request.getfixturevalue(run)["course"], "x-loop")

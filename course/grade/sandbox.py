@@ -173,10 +173,13 @@ def python_folders(hide: Path) -> list[str]:
     `hide` is the kernel's working folder: a folder above it (the course root, say, when it is on
     sys.path) would bring the gradebook and every other student's work into view.
     """
-    # Not sys.path[0] (this program's own folder or the current one) nor $PYTHONPATH: the kernel's
-    # Python, with a clean environment, puts neither on its path, so they would only widen the view.
+    # Not sys.path[0] (this program's own folder), the current folder wherever it sits ("" or its path:
+    # `python -m`, an instructor's kernel, a test runner's workers put it there) nor $PYTHONPATH: the
+    # kernel's Python, with a clean environment, puts none of them on its path, so they would only
+    # widen the view, to the course folder the grader works in.
     from_env = set(os.environ.get("PYTHONPATH", "").split(os.pathsep))
-    site = [p for p in sys.path[1:] if p not in from_env]
+    here = os.getcwd()
+    site = [p for p in sys.path[1:] if p and p not in from_env and os.path.abspath(p) != here]
     wanted = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(PACKAGE), *site}
     folders = sorted({Path(os.path.abspath(p)) for p in wanted if p and os.path.isdir(p)})
     folders = [f for f in folders if not _holds(f, hide.resolve()) and not _holds(f, hide)]
