@@ -59,17 +59,19 @@ def cmd_scenario(args: argparse.Namespace) -> int:
                   f"{len(s.nodes) - endings} decision points, {endings} endings; each path takes {low}-{high} "
                   f"decisions; best score {s.best_path_score()})")
         return 0
-    from course.author.graph import draw_scenario
+    from course.author.graph import choice_key, draw_scenario
 
     if not args.id:
         raise CourseError("name a scenario: `course scenario show ID` (see `course scenario list`)")
     path = Path(args.id)
     scenario = load_scenario_file(path) if path.suffix in (".yaml", ".yml") else load_scenario(args.id)
     try:
-        out = draw_scenario(scenario, Path(args.out or f"{scenario.id}.png"))
+        out = draw_scenario(scenario, Path(args.out or f"{scenario.id}.png"), args.seed)
     except OSError as exc:
         raise cannot_write("--out", exc) from None
     print(f"wrote {out}")
+    for line in choice_key(scenario, args.seed):  # the picture's choice names, spelled out
+        print(for_terminal(line))
     return 0
 
 
@@ -339,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     scenario.add_argument("action", choices=["list", "show"])
     scenario.add_argument("id", nargs="?", help="a shipped scenario id, or the path of a .yaml file")
     scenario.add_argument("--out", help="where to write the PNG (default: ID.png here)")
+    scenario.add_argument("--seed", type=int, default=None,
+                          help="number the choices as the student with this seed saw them (each line of their "
+                               "scenario-log.jsonl has it); without it, a shuffled scenario's choices get letters")
     scenario.set_defaults(func=cmd_scenario)
     intake = sub.add_parser("intake", help="make submitted folders gradable: unreadable or missing notebooks")
     intake.add_argument("assignment")

@@ -36,7 +36,7 @@ class AnswerNotReady(Exception):
 
 
 # Set by the grading kernel's preload (course.grade.config): there the answer is scored outside the
-# kernel and the cell's output replaced, so the formative criteria (readability advice loads NLTK, ~0.7 s)
+# kernel and the cell's output replaced, so the formative criteria (the first readability advice, ~0.2 s)
 # would be computed for nobody.
 GRADING = False
 

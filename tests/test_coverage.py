@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import nbformat
 import pytest
 
 from course.author.check import check_course
-from course.author.coverage import course_map, gaps, locate
-from course.course_files import assignments, notebooks
+from course.author.coverage import SHORT_LABEL, by_assignment, compact_map, course_map, gaps, locate, styled
+from course.course_files import assignments, notebooks, read_cells, shown_scenarios
 from course.outline import load_outline
 
 
@@ -119,6 +120,44 @@ def test_a_subobjective_row_gathers_its_leaves(table, root):
     where = locate(root)
     assert set(table.loc["distractions", "assessed"].split(", ")) >= where["distractions.calls"].assessed
     assert "07-distractions" in table.loc["distractions", "taught"]
+
+
+def test_the_map_leads_with_the_current_exam(table):
+    columns = list(table.columns)
+    assert columns.index("220-1202") < columns.index("220-1102"), "220-1102 retired; 220-1202 comes first"
+
+
+def test_the_compact_map_has_short_cells_named_by_the_220_1202_wording(table):
+    outline = load_outline()
+    compact = compact_map(table.reset_index()).set_index("id")
+    assert list(compact.index) == list(outline.entries)
+    wording = compact["objective (220-1202 wording)"]
+    assert wording["appearance"] == outline.entries["appearance"].wording_1202
+    assert wording["listening.notes"] == "Take notes (220-1102 only)"  # dropped from 1202: said so, not hidden
+    assert wording.str.len().max() <= SHORT_LABEL
+    for column in ("taught", "played", "assessed"):
+        numbers = " ".join(compact[column]).split()
+        assert numbers and all(n.isdigit() and len(n) == 2 for n in numbers), column
+    assert compact.loc["distractions", "assessed"] == "07"
+
+
+def test_per_assignment_names_the_scenarios_each_shows(table, root):
+    rows = by_assignment(table.reset_index()).set_index("assignment")
+    assert list(rows.index) == assignments(root)
+    for name in assignments(root):
+        shown = {sid for nb in notebooks(root, name) for sid in shown_scenarios(read_cells(nb))}
+        assert set(rows.loc[name, "scenarios shown"].split(", ")) == shown, name
+
+
+def test_map_tables_are_left_aligned_escaped_and_keep_ids_whole():
+    import pandas as pd
+
+    html = styled(pd.DataFrame({"number": ["4.7.1.2"], "id": ["appearance.business-casual"],
+                                "text": ["<img src=x onerror=alert(1)>"]})).to_html()
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "text-align: left" in html  # JupyterLab right-aligns table cells unless told
+    kept_whole = re.search(r"([^{}]*)\{\s*white-space: nowrap;", html).group(1)  # the cells the rule applies to
+    assert "_row0_col0" in kept_whole and "_row0_col1" in kept_whole and "_col2" not in kept_whole
 
 
 def test_check_reports_a_prompt_whose_scoring_block_is_stale_and_the_fix_rewrites_it(root, tmp_path):

@@ -3,12 +3,17 @@ tell the truth about the path. Each rule is shown catching a scenario built to b
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from course.author.check import check_course
 from course.author.fairness import (
+    MAX_SAME_PLACE,
+    best_places,
     by_length_path,
     decisions,
+    place_problems,
     ranking_length_credit,
     ranking_options,
     ranking_share_problems,
@@ -17,7 +22,7 @@ from course.author.fairness import (
 from course.errors import KeyFormatError, ScenarioError
 from course.keys import split_key
 from course.play.player import Player
-from course.play.scenario import parse_scenario
+from course.play.scenario import MAX_SCORE, MIN_SCORE, Scenario, load_scenario, parse_scenario, scenario_ids, words
 from course.play.view import ScenarioView, finish_verdict
 from course.score.ranking import score_ranking, scored_pairs
 
@@ -101,7 +106,7 @@ def test_the_player_tells_the_ending_that_matches_the_path(tmp_path):
     view = ScenarioView(scenario, tmp_path, seed=1)
     view.player.choose(1)
     view.click(view.player.order().index(0))  # the repair, wherever it is shown
-    assert "↺ Good recovery" in view.feedback.value
+    assert f"{words().recovery.icon} Good recovery" in re.sub(r"<[^>]+>", "", view.feedback.value)  # icon, markup aside
     view.click(view.player.order().index(0))
     assert "Fixed after a slip" in view.ending.value and "Strong finish" not in view.ending.value
     assert "Mixed finish" in view.ending.value  # 3 of 4 is 75%: a weak choice caps it below strong
@@ -109,9 +114,11 @@ def test_the_player_tells_the_ending_that_matches_the_path(tmp_path):
 
 
 def test_a_weak_choice_keeps_a_high_score_from_a_strong_finish():
-    assert finish_verdict(9, 10) == "✔ Strong finish"
-    assert finish_verdict(9, 10, took_weak=True) == "➖ Mixed finish"
-    assert finish_verdict(2, 10, took_weak=True) == "✖ A finish to learn from"
+    strong, mixed, low = (f"{f.said.icon} {f.said.word}" for f in words().finishes)  # icons: conventions.yaml's
+    assert strong.endswith("Strong finish") and mixed.endswith("Mixed finish")
+    assert finish_verdict(9, 10) == strong
+    assert finish_verdict(9, 10, took_weak=True) == mixed
+    assert finish_verdict(2, 10, took_weak=True) == low
 
 
 def test_longest_reply_wins_is_caught_and_counted():
@@ -137,6 +144,92 @@ def test_a_scenario_that_does_not_shuffle_is_refused():
     data = recovery_scenario(1, recovery=True)
     data["shuffle"] = False
     assert any("shuffle: true" in p for p in scenario_problems(parse_scenario(data)))
+
+
+# -- where the strong reply is shown (issue 21, point 1) -------------------------------------------
+
+
+@pytest.mark.parametrize("sid", scenario_ids())
+def test_the_strong_reply_is_shown_in_varying_places(sid):
+    """Measured with the player's own shuffle, over many players: no place holds the strong reply."""
+    places = best_places(load_scenario(sid))
+    total = sum(places.values())
+    assert len(places) >= 2 and max(places.values()) / total <= MAX_SAME_PLACE, places
+
+
+def test_a_scenario_that_shows_its_strong_reply_first_every_time_is_caught():
+    data = recovery_scenario(1, recovery=True)
+    assert place_problems(parse_scenario(data)) == []  # shuffled: the strong reply moves
+    data["shuffle"] = False  # as 02's scenario was: the strong reply first at every decision
+    (problem,) = place_problems(parse_scenario(data))
+    assert "shown in place 1 at 100% of the scored decisions" in problem
+    assert best_places(parse_scenario(data), range(5)) == {0: 15}
+
+
+# -- each ending matches the path's verdicts (issue 21, point 5) ------------------------------------
+
+STRONG_FINISH = f"{words().finishes[0].said.icon} {words().finishes[0].said.word}"
+
+
+def path_kind(scores: list[int]) -> str:
+    return "weak" if MIN_SCORE in scores else "mixed" if any(s < MAX_SCORE for s in scores) else "strong"
+
+
+def every_kind_of_path(scenario: Scenario) -> dict[tuple[str, str, int], list[int]]:
+    """One path (authored choice indices) for each (ending, kind of path, score) a player can reach.
+
+    Every path leads to one of these states, and what a player is told at the end depends only on
+    them, so walking them covers every path without listing millions of them (the capstone's).
+    """
+    reached: dict[tuple[str, str, int], list[int]] = {}
+    seen: set[tuple[str, str, int]] = set()
+
+    def walk(nid: str, picks: list[int], scores: list[int]) -> None:
+        state = (nid, path_kind(scores), sum(scores))
+        if state in seen:
+            return
+        seen.add(state)
+        node = scenario.nodes[nid]
+        if node.ending:
+            reached[state] = picks
+        for i, choice in enumerate(node.choices):
+            walk(choice.next, [*picks, i], [*scores, choice.score])
+
+    walk(scenario.start, [], [])
+    return reached
+
+
+def play(scenario: Scenario, picks: list[int]) -> Player:
+    player = Player(scenario, seed=7)
+    for index in picks:
+        player.choose(index)
+    return player
+
+
+@pytest.mark.parametrize("sid", scenario_ids())
+def test_each_ending_matches_the_paths_verdicts(sid):
+    """A path with a weak choice is never told a strong finish, nor the words a flawless path gets there."""
+    scenario = load_scenario(sid)
+    told = {}
+    for (end, kind, _score), picks in every_kind_of_path(scenario).items():
+        player = play(scenario, picks)
+        told[end, kind] = player.ending
+        finish = finish_verdict(player.score, player.best_score, player.took_weak)
+        if kind == "weak":
+            assert player.took_weak and finish != STRONG_FINISH, (end, picks, finish)
+    for (end, kind), ending in told.items():
+        if kind == "weak" and (end, "strong") in told:
+            flawless = told[end, "strong"]
+            assert (ending.title, ending.text) != (flawless.title, flawless.text), f"{sid}: ending {end!r}"
+
+
+def test_the_walk_finds_the_weak_path_a_shared_ending_would_praise():
+    """Without 'if_weak', a repaired slip reaches the flawless ending's words: the test above would fail."""
+    data = recovery_scenario(1, recovery=True)
+    reached = every_kind_of_path(parse_scenario(data))
+    assert {(end, kind) for end, kind, _ in reached} == {("good", "strong"), ("good", "mixed"), ("good", "weak")}
+    weak = play(parse_scenario(data), reached["good", "weak", 2])
+    assert weak.ending.title == "Great" == play(parse_scenario(data), reached["good", "strong", 4]).ending.title
 
 
 def test_course_check_passes_the_shipped_course_and_catches_a_longest_wins_folder(tmp_path, root):

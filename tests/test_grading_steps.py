@@ -424,7 +424,7 @@ def test_a_written_answer_is_scored_by_the_rubric_outside_the_kernel(grading):
     plain, _markdown, score = feedback(cell(nb, REWRITE))
     assert 0 < score <= 4 and "covered 2 of 2 key ideas" in plain
     nb, _ = grading.scored([], [recorded("tiny-rewrite", "reflection", 42)])
-    assert feedback(cell(nb, REWRITE))[2] == 0 and "must be text" in feedback(cell(nb, REWRITE))[0]
+    assert feedback(cell(nb, REWRITE))[2] == 0 and "a whole number, not text" in feedback(cell(nb, REWRITE))[0]
 
 
 def test_feedback_quotes_what_a_student_wrote_as_text(grading):

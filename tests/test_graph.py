@@ -6,7 +6,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 
-from course.author.graph import NODE_H, NODE_W, draw_scenario, scenario_figure, scenario_graph
+from course.author.graph import NODE_H, NODE_W, choice_names, draw_scenario, scenario_figure, scenario_graph
 from course.play.scenario import Scenario, load_scenario, parse_scenario, scenario_ids
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -83,11 +83,12 @@ def test_best_path_edges_are_exactly_the_best_path(scenario):
 
 def test_every_choice_is_on_some_edge(scenario):
     g = scenario_graph(scenario)
+    names = choice_names(scenario)
     for node_id, node in scenario.nodes.items():
         for index, choice in enumerate(node.choices):
             edge = g.edges[node_id, choice.next]
             assert (index, choice.score, choice.text) in edge["choices"]
-            assert f"#{index + 1} " in edge["label"]
+            assert f"{names[node_id, index]} " in edge["label"].replace("\n", " ") + " "
     assert sum(len(c) for _u, _v, c in g.edges(data="choices")) == sum(len(n.choices) for n in scenario.nodes.values())
 
 
@@ -147,3 +148,55 @@ def test_ending_scoring_shows_ending_scores(scenario_data, tmp_path):
     text = _texts(scenario_figure(scenario))
     assert "score 3" in text and "score 2" in text and "bold = best path (score 3 of 3)" in text
     assert draw_scenario(scenario, tmp_path / "ending.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+# ------------------------------------------------------------------ choices named as a student meets them
+
+
+def _screen(scenario: Scenario, seed: int) -> list[str]:
+    """The buttons the widget shows a student with this seed at the first decision."""
+    from course.play.view import ScenarioView
+
+    return [b.description for b in ScenarioView(scenario, log_folder=None, seed=seed).buttons]
+
+
+@pytest.mark.parametrize("seed", [3, 42, 2024])
+def test_with_a_seed_choices_are_numbered_as_that_student_saw_them(seed):
+    from course.play.player import Player
+
+    scenario = load_scenario("proper-language-printer")
+    assert scenario.shuffle
+    names = choice_names(scenario, seed)
+    start = scenario.node(scenario.start)
+    for button in _screen(scenario, seed):  # "2. <text>": the same number in the picture, for the same words
+        number, _, text = button.partition(". ")
+        (index,) = [i for i, c in enumerate(start.choices) if c.text.strip() == text]
+        assert names[scenario.start, index] == f"#{number}"
+    player = Player(scenario, seed)
+    for node_id, node in scenario.nodes.items():
+        for shown, index in enumerate(player.order(node_id) if node.choices else []):
+            assert names[node_id, index] == f"#{shown + 1}"
+
+
+def test_without_a_seed_a_shuffled_scenario_gets_letters_not_screen_numbers():
+    scenario = load_scenario("proper-language-printer")
+    g = scenario_graph(scenario)
+    labels = "\n".join(label for _u, _v, label in g.edges(data="label"))
+    assert "#" not in labels
+    for node_id, node in scenario.nodes.items():
+        for index, choice in enumerate(node.choices):
+            assert f"{'ABCDEFGH'[index]} " in g.edges[node_id, choice.next]["label"]
+    assert "students see them shuffled" in _texts(scenario_figure(scenario))
+
+
+def test_scenario_show_prints_the_key_in_the_order_the_student_saw(tmp_path, capsys):
+    from course.cli import main
+
+    scenario = load_scenario("listening-chat")
+    assert main(["scenario", "show", scenario.id, "--seed", "7", "--out", str(tmp_path / "g.png")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    first = out[out.index(f"{scenario.start}:") + 1:][:len(scenario.node(scenario.start).choices)]
+    for line, button in zip(first, _screen(scenario, 7), strict=True):
+        number, _, text = button.partition(". ")
+        name, words = line.split()[0], line.split("  ")[-1]  # "   #2  ok +1  <the choice's words>"
+        assert name == f"#{number}" and text.startswith(words.rstrip("…")), (line, button)

@@ -105,3 +105,47 @@ def test_many_courses_without_the_grader_account_says_how_to_make_it(roster, mon
     monkeypatch.setattr(course_hub.pwd, "getpwnam", missing)
     with pytest.raises(SystemExit, match="needs an OS account 'grader-aplus-4.7'.*useradd --create-home"):
         _load("many_courses.py")
+
+
+# ------------------------------------------------------------------ what JupyterLab shows a student first
+
+LAB_SETTINGS = "share/jupyter/lab/settings/overrides.d"  # under sys.prefix: JupyterLab's own settings folder
+NOTIFICATION = "@jupyterlab/apputils-extension:notification"
+
+
+def _shipped_overrides() -> list[Path]:
+    """The files the package installs as JupyterLab defaults (pyproject's data-files)."""
+    import tomllib
+
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["data-files"]
+    return [ROOT / name for name in data_files.get(LAB_SETTINGS, [])]
+
+
+def test_the_package_installs_its_lab_defaults_where_jupyterlab_reads_them(monkeypatch):
+    from jupyterlab.commands import get_app_dir
+
+    monkeypatch.delenv("JUPYTERLAB_DIR", raising=False)
+    assert Path(get_app_dir(), "settings", "overrides.d") == Path(sys.prefix, LAB_SETTINGS)
+    assert [p.name for p in _shipped_overrides()] == ["aplus-professionalism.json"]  # its own name: no clash
+
+
+def test_a_new_student_gets_no_news_prompt(tmp_path):
+    """A real JupyterLab, with no user settings at all (as on a student's first login), reads the
+    shipped defaults: the news feed is off, so no prompt covers the first notebook."""
+    import json
+    import urllib.request
+
+    from helpers import jupyter
+
+    settings = tmp_path / "app-settings"
+    (settings / "overrides.d").mkdir(parents=True)
+    for path in _shipped_overrides():
+        (settings / "overrides.d" / path.name).write_text(path.read_text("utf-8"))
+    fresh = tmp_path / "fresh-user"  # not helpers.isolated_env's folder: that one hides the prompt itself
+    env = {"JUPYTER_CONFIG_DIR": str(fresh), "JUPYTERLAB_SETTINGS_DIR": str(fresh / "lab" / "user-settings")}
+    with jupyter("lab", tmp_path, tmp_path / "home", "t0k", f"--LabApp.app_settings_dir={settings}", env=env) as base:
+        with urllib.request.urlopen(f"{base}/lab/api/settings/{NOTIFICATION}?token=t0k", timeout=30) as reply:
+            plugin = json.load(reply)
+    assert plugin["settings"] == {}, "the student has no settings of their own"
+    defaults = {name: spec.get("default") for name, spec in plugin["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False  # what Lab composes

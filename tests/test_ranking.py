@@ -50,10 +50,14 @@ def test_lowercase_and_spaces_are_forgiven():
         (["C", "A", "E", "B", "B"], "Listed more than once: B"),
         (["C", "A", "E", "B", "Z"], "Unknown item(s): 'Z'"),
         (["C", "A", "E", "B"], "Missing: D"),
-        ("CAEBD", "it must be a list of letters"),
-        (42, "Your answer is a int"),
-        ({"C": 1}, "Your answer is a dict"),
-        (["C", "A", "E", "B", 4], "4 is not a letter in quotes"),
+        ("CAEBD", 'Your answer is text, not a list. A ranking is a list of letters in quotes, best first, like '
+                  '["A", "B", "C", "D", "E"], in your own order. Did you mean ["C", "A", "E", "B", "D"]?'),
+        ("c, a, e", 'Did you mean ["C", "A", "E"]?'),
+        ("hello", "Your answer is text, not a list."),
+        (42, "Your answer is a whole number, not a list."),
+        (4.5, "Your answer is a number, not a list."),
+        ({"C": 1}, "Your answer is a dictionary (curly brackets with keys), not a list."),
+        (["C", "A", "E", "B", 4], '4 is a whole number, not a letter: put each letter in quotes, like "A".'),
     ],
 )
 def test_bad_answers_score_zero_and_say_why(answer, says):
@@ -83,7 +87,7 @@ def test_unsupported_types_from_the_kernel_are_named():
 
     answer = make_payload("ex", "ranking", Weird())["answer"]
     r = score_ranking(answer, KEY)
-    assert r.fraction == 0.0 and "Your answer is a Weird" in r.lines[0]
+    assert r.fraction == 0.0 and "Your answer is a value of type Weird, not a list." in r.lines[0]
 
 
 def test_str_and_list_subclasses_become_plain_data():

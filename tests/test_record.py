@@ -65,3 +65,19 @@ def test_check_cells_generated_before_the_rename_still_record():
     assert course.exercise.record_ranking is course.record.record_ranking
     assert course.exercise.record_reflection is course.record.record_reflection
     assert course.exercise.AnswerNotReady is course.record.AnswerNotReady
+
+
+def test_the_check_cells_feedback_is_in_plain_words(shown):
+    """Issue 21, point 9: say what was found and what to do, not "jargon (0% of its 20% share): cpu"."""
+    import course.record as record
+
+    text = "Sorry for the wait. Your cpu is fine; the hdd is nearly full, so I will clear space on it today."
+    record.record_reflection("x", text, rubric="late-call")
+    plain = shown[-1]["text/plain"]
+    assert "Plain words (earns " in plain and "CPU and HDD (acronyms)" in plain and "cpu" not in plain
+    assert "To improve: say each one the way the customer would, in everyday words." in plain
+    assert "share" not in plain and "Length (earns the full " in plain
+    with pytest.raises(record.AnswerNotReady) as err:
+        record.record_ranking("ex", "b a c", choices="ABC")
+    assert 'Your answer is text, not a list.' in err.value.problems[0]
+    assert 'Did you mean ["B", "A", "C"]?' in err.value.problems[0]

@@ -29,9 +29,25 @@ def test_each_criterion_reports_what_it_found():
     text = GOOD.replace("storage", f"{acronym.upper()} storage")
     r = score_reflection(text, IDEAS)
     assert r.fraction < 1.0
-    assert any(acronym in line and line.startswith("jargon") for line in r.lines), r.lines
+    assert any(acronym.upper() in line and line.startswith("Plain words (earns") for line in r.lines), r.lines
     assert not any("readability" in line or "Flesch" in line for line in r.lines)  # advice only, never scored
-    assert any(line.startswith("length") and "words in" in line for line in r.lines)
+    assert any(line.startswith("Length (earns the full 15%)") and "73 words in" in line for line in r.lines)
+
+
+def test_flagged_words_are_shown_as_written_and_acronyms_in_capitals():
+    """Issue 21, point 9: "cpu, hdd" read as a list of the course's terms, not the student's words."""
+    text = GOOD.replace("storage", "cpu and Hdd storage").replace("remove", "remove the Print  Spooler and")
+    (plain,) = [line for line in score_reflection(text, IDEAS).lines if line.startswith("Plain words")]
+    assert "you used words a customer may not know: CPU and HDD (acronyms) and Print Spooler (jargon)." in plain
+    assert "cpu" not in plain and plain.count("Spooler") == 1  # "spooler" alone is found inside it: said once
+    assert "%" in plain and "share" not in plain and "To improve: say each one" in plain
+
+
+def test_the_feedback_says_what_each_part_earns_in_plain_words():
+    lines = score_reflection("Your storage is full. I will remove old files.", IDEAS).lines
+    (length,) = [line for line in lines if line.startswith("Length")]
+    assert length.startswith("Length (earns ") and " out of 15%): 9 words in 2 full sentences" in length
+    assert "the task asks for 50 to 160 words in at least 2 sentences. To improve: aim for at least 50 words." in length
 
 
 def test_missing_ideas_are_named_by_label_only():
@@ -51,8 +67,9 @@ def test_too_short_loses_length_credit():
     assert 0 < short.fraction < score_reflection(GOOD, IDEAS).fraction
 
 
-@pytest.mark.parametrize("bad, says", [(123, "it must be text"), (["a"], "it must be text"),
-                                       ("x" * 20001, "keep it under")])
+@pytest.mark.parametrize("bad, says", [(123, "Your answer is a whole number, not text."),
+                                       (["a"], "Your answer is a list, not text. Write it in words"),
+                                       ("x" * 20001, "Keep it under 20,000")])
 def test_wrong_types_and_huge_answers_score_zero(bad, says):
     r = score_reflection(bad, IDEAS)
     assert r.fraction == 0.0 and says in r.lines[0]

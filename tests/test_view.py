@@ -1,13 +1,19 @@
 """The widget, driven headlessly by clicking its buttons."""
 
 import json
+import re
 
 import ipywidgets
 import pytest
 
 from course.play.log import LOG_NAME, LOG_VERSION, read_log
 from course.play.scenario import load_scenario, parse_scenario
-from course.play.view import ScenarioView
+from course.play.view import UNDO_ICON, WARNING_ICON, ScenarioView, show
+
+
+def plain(markup: str) -> str:
+    """What a reader sees of some HTML: the text without tags."""
+    return re.sub(r"<[^>]+>", "", markup)
 
 
 @pytest.fixture
@@ -40,12 +46,12 @@ def test_every_control_has_a_text_label_and_a_description(view):
 
 def test_click_gives_feedback_in_words_and_icon_and_grows_transcript(view):
     view.buttons[0].click()
-    assert "✔ Strong choice" in view.feedback.value and "Clear." in view.feedback.value
+    assert "You said: Plain words — ✔ Strong choice (+2): Clear." in plain(view.feedback.value)
     assert "The customer nods." in view.situation.value
     assert "Plain words" in view.transcript.value
     assert view.progress.value.startswith("Step 2") and "score so far 2" in view.progress.value
     view.buttons[1].click()
-    assert "➖ Acceptable choice" in view.feedback.value
+    assert "You said: Leave — ◐ Acceptable choice (+1): Abrupt." in plain(view.feedback.value)
 
 
 def test_each_ending_has_its_own_screen_score_and_summary(scenario_data, tmp_path):
@@ -55,10 +61,10 @@ def test_each_ending_has_its_own_screen_score_and_summary(scenario_data, tmp_pat
         for position in path:
             v.buttons[position].click()
         assert v.buttons == [] and v.situation.value == ""
-        screens[tuple(path)] = v.ending.value
+        screens[tuple(path)] = plain(v.ending.value)
     assert "Ending: Great — ✔ Strong finish" in screens[(0, 0)]
     assert "4 of a possible 4" in screens[(0, 0)]
-    assert "Ending: Fine — ➖ Mixed finish" in screens[(0, 1)] and "3 of a possible 4" in screens[(0, 1)]
+    assert "Ending: Fine — ◐ Mixed finish" in screens[(0, 1)] and "3 of a possible 4" in screens[(0, 1)]
     assert "Ending: Lost — ✖ A finish to learn from" in screens[(1,)]
     assert "Use plain words." in screens[(1,)] and "0 of a possible 4" in screens[(1,)]
 
@@ -225,3 +231,100 @@ def test_the_widget_and_the_graph_read_one_set_of_verdict_words(reworded, scenar
     view.buttons[0].click()
     assert "Spot-on choice" in view.feedback.value and "Strong choice" not in view.feedback.value
     assert _verdict(2).endswith("spot-on") and _verdict(0).endswith("weak")
+
+
+def _icons() -> dict[str, set[str]]:
+    """Every icon the widget can show, with the words it may stand beside."""
+    from course.play.scenario import words
+
+    said = words()
+    shown = [*said.verdicts.values(), said.recovery, *(f.said for f in said.finishes)]
+    icons: dict[str, set[str]] = {UNDO_ICON: {"You took back:"}, WARNING_ICON: {"Not saved:"}}
+    for s in shown:
+        icons.setdefault(s.icon, set()).add(s.word)
+    return icons
+
+
+def test_every_icon_is_in_dejavu_sans():
+    """Debian's default fonts are DejaVu: an icon outside them is an empty box where no emoji font is installed."""
+    from pathlib import Path
+
+    import matplotlib
+    from fontTools.ttLib import TTFont
+
+    font = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    glyphs = TTFont(font).getBestCmap()
+    missing = [f"{icon} U+{ord(ch):04X}" for icon in _icons() for ch in icon if ord(ch) not in glyphs]
+    assert missing == []
+
+
+def _every_screen(scenario_data, tmp_path) -> list[str]:
+    """The HTML of every screen of the tiny scenario: each path to an ending, an undo, a best path, a failed log."""
+    scenario_data["nodes"]["b"]["choices"][1]["recovery"] = True  # "Leave" puts things right, for the ↺ icon
+    (tmp_path / "log").mkdir()
+    (tmp_path / "log" / LOG_NAME).mkdir()  # the log cannot be written: the warning shows
+    screens = []
+    for path in ([0, 0], [0, 1], [1]):
+        v = ScenarioView(parse_scenario(scenario_data), log_folder=tmp_path / "log")
+        for position in path:
+            v.buttons[position].click()
+            screens += [v.feedback.value, v.transcript.value, v.ending.value, v.status.value]
+        v.best_button.click()
+        v.undo_button.click()
+        screens += [v.best.value, v.feedback.value]
+    return screens
+
+
+def test_every_icon_shown_has_its_word_beside_it_and_is_hidden_from_screen_readers(scenario_data, tmp_path):
+    icons = _icons()
+    screens = _every_screen(scenario_data, tmp_path)
+    found = set()
+    for screen in screens:
+        for icon, words_for_it in icons.items():
+            span = f"<span class='course-icon' aria-hidden='true'>{re.escape(icon)}</span>"
+            marked = re.findall(rf"{span} ([^<]+)", screen)
+            assert screen.count(icon) == len(marked), f"{icon} shown outside its aria-hidden span: {screen}"
+            for after in marked:
+                assert any(after.startswith(word) for word in words_for_it), (icon, after)
+            found |= {icon} if marked else set()
+    assert found == set(icons), f"never shown: {set(icons) - found}"
+
+
+def test_the_verdict_sits_above_the_new_situation_and_repeats_the_choice(view):
+    parts = list(view.children)
+    assert parts.index(view.feedback) < parts.index(view.situation) < parts.index(view.choices)
+    view.buttons[1].click()  # an ending: the verdict sits above it too
+    assert parts.index(view.feedback) < parts.index(view.ending)
+    assert "<div role='status'><p>You said: <i>Acronyms</i>" in view.feedback.value
+
+
+def test_choice_buttons_are_kept_so_the_focused_one_is_not_removed(view):
+    """JupyterLab gives the focus to the cell (whose next Tab stop is its toolbar) when the focused
+    element leaves the page: the clicked button stays, relabelled, until the focus moves on."""
+    first = view.buttons
+    view.buttons[0].click()
+    assert view.buttons == first and labels(view) == ["1. Check understanding", "2. Leave"]
+
+
+def test_the_step_line_and_controls_can_wrap_on_a_narrow_screen(view):
+    assert isinstance(view.progress, ipywidgets.HTML)  # a Label ends in an ellipsis instead
+    assert all(b.layout.width == "auto" for b in view.controls.children)
+
+
+def test_show_leaves_a_note_that_a_reopened_notebook_shows(monkeypatch):
+    import IPython
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
+    show("proper-language-printer", log_folder=None)
+    assert shown == []  # outside a kernel there is no notebook to save
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    view = show("proper-language-printer", log_folder=None)
+    [(note, raw)] = shown
+    assert raw and "Run this cell (Shift+Enter)" in note["text/plain"]
+    assert "class='course-rerun-note'" in note["text/html"] and "Run this cell (Shift+Enter)" in note["text/html"]
+    # The live widget's own style hides the note, so only an output without a live widget shows it.
+    assert ".jp-OutputArea:has(.course-scenario) > .jp-OutputArea-child:has(.course-rerun-note)" in view.header.value
+    assert "course-scenario" in view._dom_classes

@@ -20,11 +20,13 @@ from course.author.fairness import (
     scenario_problems,
     share_problems,
 )
-from course.author.rubric_blocks import prompt_cells
+from course.author.rubric_blocks import prompt_cells, reflection_problems
 from course.author.rubric_text import rubric_block
 from course.author.shape import (
     assignment_problems,
     customer_name_problems,
+    exam_order_problems,
+    header_wordings,
     notes_problems,
     rules,
     scenario_shape_problems,
@@ -103,6 +105,8 @@ def check_notebooks(root: Path, known_scenarios: dict[str, Scenario], report: Re
                 report.problems.append(f"{nb_path}: not a valid notebook ({type(exc).__name__}: {exc})")
                 continue
             report.problems += [f"{nb_path}: {p}" for p in notes_problems(nb_path, rules())]
+            report.problems += [f"{nb_path}: {p}" for p in exam_order_problems(
+                read_cells(nb_path), header_wordings(name, outline))]
             for index, cell in enumerate(nb.cells, start=1):
                 for obj in taught_ids(cell):
                     if obj not in outline:
@@ -133,6 +137,7 @@ def check_notebooks(root: Path, known_scenarios: dict[str, Scenario], report: Re
                         f"{nb_path}: cell {index + 1} does not show how its written exercise is scored now; run "
                         "`python -m course.author.rubric_blocks` to write the rubric's criteria and weights into it"
                     )
+            report.problems += [f"{nb_path}: {p}" for p in reflection_problems(nb, found)]
             keys = {ex.key["exercise"]: ex.key for ex in found}
             for exercise, options, order in rankings_in(nb_path, found):
                 if sorted(options) != sorted(order):

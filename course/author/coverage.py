@@ -81,7 +81,10 @@ def gaps(root: Path) -> list[str]:
 
 
 def course_map(root: Path) -> pd.DataFrame:
-    """The outline as a table, one row per entry; a sub-objective's row gathers its leaves too."""
+    """The outline as a table, one row per entry; a sub-objective's row gathers its leaves too.
+
+    The 220-1202 wording comes first: 220-1102 retired on 2025-09-25, and students now sit 220-1202.
+    """
     import pandas as pd
 
     outline = load_outline()
@@ -92,12 +95,74 @@ def course_map(root: Path) -> pd.DataFrame:
         rows.append({
             "number": entry.number,
             "id": entry.id,
-            "220-1102": entry.wording_1102 or (f"— (220-1002: {entry.note_1002})" if entry.note_1002 else "—"),
             "220-1202": (entry.wording_1202 or "— (dropped)")
             + (f" (also transcribed: \"{entry.transcribed_1202}\")" if entry.transcribed_1202 else ""),
+            "220-1102": entry.wording_1102 or (f"— (220-1002: {entry.note_1002})" if entry.note_1002 else "—"),
             "changed in 1202": "yes" if entry.changed_in_1202 else "",
             "taught": ", ".join(sorted(set().union(*(where[i].taught for i in ids)))),
             "played": ", ".join(sorted(set().union(*(where[i].played for i in ids)))),
             "assessed": ", ".join(sorted(set().union(*(where[i].assessed for i in ids)))),
         })
     return pd.DataFrame(rows)
+
+
+SHORT_LABEL = 72  # characters of an entry's wording in the compact map; the wording table has it all
+
+
+def _assignment(place: str) -> str:
+    """"scenario (01-appearance)" or "01-appearance" -> "01": the number the assignment's folder starts with."""
+    name = place.rsplit("(", 1)[-1].rstrip(")") if place.endswith(")") else place
+    return name.split("-", 1)[0]
+
+
+def _current(entry) -> str:
+    """The wording students are examined on now, or the older exam's, marked as such."""
+    if entry.wording_1202:
+        return entry.wording_1202
+    return f"{entry.wording_1102} (220-1102 only)" if entry.wording_1102 else entry.label  # the note says 1002
+
+
+def compact_map(table: pd.DataFrame) -> pd.DataFrame:
+    """The course map with short cells: the entry's current wording cut to a line, and assignment
+    numbers in place of the scenario and exercise names (the per-assignment table names them)."""
+    import textwrap
+
+    def numbers(cell: str) -> str:
+        return " ".join(sorted({_assignment(p) for p in cell.split(", ") if p}))
+
+    out = table[["number", "id"]].copy()
+    entries = load_outline().entries
+    out["objective (220-1202 wording)"] = [textwrap.shorten(_current(entries[i]) if i in entries else i, SHORT_LABEL,
+                                                            placeholder=" …") for i in table["id"]]
+    for column in ("taught", "played", "assessed"):
+        out[column] = table[column].map(numbers)
+    return out
+
+
+def by_assignment(table: pd.DataFrame) -> pd.DataFrame:
+    """Per assignment: the scenarios it shows and the exercises it grades, and how many entries it covers."""
+    import pandas as pd
+
+    found: dict[str, dict[str, set[str]]] = {}
+    for _, row in table.iterrows():
+        for column in ("taught", "played", "assessed"):
+            for place in filter(None, row[column].split(", ")):
+                name = place.rsplit("(", 1)[-1].rstrip(")") if place.endswith(")") else place
+                item = found.setdefault(name, {"taught": set(), "played": set(), "assessed": set(),
+                                               "scenarios": set(), "exercises": set()})
+                item[column].add(row["id"])
+                if column != "taught":
+                    item["scenarios" if column == "played" else "exercises"].add(place.rsplit(" (", 1)[0])
+    rows = [{"assignment": name, "scenarios shown": ", ".join(sorted(f["scenarios"])),
+             "graded exercises": ", ".join(sorted(f["exercises"])), "entries taught": len(f["taught"]),
+             "played": len(f["played"]), "assessed": len(f["assessed"])} for name, f in sorted(found.items())]
+    return pd.DataFrame(rows)
+
+
+def styled(frame: pd.DataFrame, nowrap: tuple[str, ...] = ("number", "id")):
+    """A table for JupyterLab: escaped, left-aligned (Lab right-aligns cells), rows top-aligned, and
+    the `nowrap` columns kept on one line, so "appearance.business-casual" never breaks mid-word."""
+    left = [{"selector": "th, td", "props": "text-align: left; vertical-align: top"}]
+    style = frame.style.format(escape="html").hide(axis="index").set_table_styles(left)
+    shown = [c for c in nowrap if c in frame.columns]
+    return style.set_properties(subset=shown, **{"white-space": "nowrap"}) if shown else style

@@ -8,13 +8,20 @@ on every scenario and ranking, so a new one cannot break them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
+from course.play.player import Player
 from course.play.scenario import Scenario
 from course.score.ranking import score_ranking
 
 MAX_SHARE = 0.5  # at most half the scored decisions may have the longest (or shortest) reply top-scored
 MAX_LENGTH_CREDIT = 0.5  # ordering a ranking's options by length earns at most half its points
+# Where the strong reply is shown, over this many players (the widget draws each player's seed): no one
+# place may hold it at more than MAX_SAME_PLACE of the scored decisions they meet. Shuffled 2- to
+# 4-reply nodes give 0.25-0.5; a scenario that shows its strong reply first every time gives 1.0.
+PLAYERS = range(64)
+MAX_SAME_PLACE = 0.6
 OPTION = re.compile(r"^- \*\*([A-Z])\.\*\*\s+(.*?)(?=^- \*\*[A-Z]\.\*\*|^\s*$|\Z)", re.MULTILINE | re.DOTALL)
 
 
@@ -54,6 +61,37 @@ def by_length_path(scenario: Scenario, longest: bool) -> list[tuple[str, int]]:
     return path
 
 
+def best_places(scenario: Scenario, seeds: range = PLAYERS) -> Counter[int]:
+    """How often the top-scored reply is shown at each place (0 = first), over players with these seeds.
+
+    Uses the player's own order, so it measures what students see. Where two replies share the top
+    score, each counts half.
+    """
+    places: Counter[int] = Counter()
+    scored = [n for n in scenario.nodes.values() if len({c.score for c in n.choices}) > 1]
+    for seed in seeds:
+        player = Player(scenario, seed)
+        for node in scored:
+            top = max(c.score for c in node.choices)
+            shown = [place for place, i in enumerate(player.order(node.id)) if node.choices[i].score == top]
+            for place in shown:
+                places[place] += 1 / len(shown)
+    return places
+
+
+def place_problems(scenario: Scenario) -> list[str]:
+    """The strong reply must move around: otherwise a student learns where it sits, not what it says."""
+    places = best_places(scenario)
+    total = sum(places.values())
+    if not total:
+        return []
+    place, count = places.most_common(1)[0]
+    if count / total <= MAX_SAME_PLACE:
+        return []
+    return [f"the top-scored reply is shown in place {place + 1} at {count / total:.0%} of the scored decisions "
+            f"players meet (at most {MAX_SAME_PLACE:.0%} allowed); set 'shuffle: true' or vary the order of replies"]
+
+
 def share_problems(found: list[Decision], where: str) -> list[str]:
     """Longest and shortest replies may each be top-scored at no more than MAX_SHARE of decisions."""
     problems = []
@@ -75,6 +113,7 @@ def scenario_problems(scenario: Scenario) -> list[str]:
     problems = []
     if not scenario.shuffle:
         problems.append("the top level needs 'shuffle: true', or the strong reply sits in the same place every time")
+    problems += place_problems(scenario)
     problems += share_problems(decisions(scenario), "the scenario")
     best = scenario.best_path_score()
     for longest in (True, False):

@@ -3,7 +3,12 @@
 A scenario's YAML is hard to check by eye: which choice leads where, whether every path ends,
 and whether the best path really is the one the author meant. The picture shows every decision
 point (a rectangle) and ending (a rounded "terminator"), every choice as a labelled arrow
-(choice number, verdict, +score), and the best path in bold.
+(the choice's name, verdict, +score), and the best path in bold.
+
+Choices are named as a student can match them: a scenario that shuffles its choices shows them in
+another order to each student (drawn from a seed the log records), so its choices get letters in
+file order, or, given that seed, the numbers that student saw on the buttons. A scenario that does
+not shuffle shows every student the file's order, and its choices are numbered so.
 
 Only matplotlib's Agg canvas is used (no window, no display, no graphviz binary), so this runs on
 a headless server, in CI, and inside `course scenario show`. The layout is a small Sugiyama-style
@@ -76,10 +81,40 @@ def _verdict(score: int) -> str:
     return f"{told.icon} {told.short}" if _has_glyphs("".join(v.icon for v in verdicts.values())) else told.short
 
 
-def _choice_line(index: int, score: int, best: bool) -> str:
-    """One line of an edge label: 1-based choice number (authored order), verdict, +score."""
+def choice_names(scenario: Scenario, seed: int | None = None) -> dict[tuple[str, int], str]:
+    """(node, authored index) -> how a reader can match that choice to a student's screen.
+
+    "#2": the second button on screen (every student's, when the scenario does not shuffle; the
+    student with this `seed`, when it does). "B": the second choice in the file, for a shuffled
+    scenario drawn without a seed, where a screen position would mean nothing.
+    """
+    from course.play.player import Player
+
+    player = Player(scenario, seed if seed is not None else 0)
+    names = {}
+    for node_id, node in scenario.nodes.items():
+        if not node.choices:
+            continue
+        if scenario.shuffle and seed is None:
+            names |= {(node_id, i): chr(ord("A") + i) for i in range(len(node.choices))}
+        else:
+            names |= {(node_id, i): f"#{shown + 1}" for shown, i in enumerate(player.order(node_id))}
+    return names
+
+
+def naming(scenario: Scenario, seed: int | None = None) -> str:
+    """One line saying what the choice names mean, for the picture's key and the terminal."""
+    if not scenario.shuffle:
+        return "#n = the n-th button, as every student sees it (this scenario does not shuffle)"
+    if seed is None:
+        return "A, B, C = the choices in file order; students see them shuffled (--seed N: as one student saw them)"
+    return f"#n = the n-th button as the student with seed {seed} saw it (the log records each play's seed)"
+
+
+def _choice_line(name: str, score: int, best: bool) -> str:
+    """One line of an edge label: the choice's name (see choice_names), verdict, +score."""
     mark = f" {BEST_MARK}" if best and _has_glyphs(BEST_MARK) else " (best)" if best else ""
-    return f"#{index + 1} {_verdict(score)} +{score}{mark}"
+    return f"{name} {_verdict(score)} +{score}{mark}"
 
 
 def _node_label(scenario: Scenario, node_id: str) -> str:
@@ -107,14 +142,15 @@ def _score_of(scenario: Scenario) -> tuple[int, int]:
     return best, MAX_SCORE * len(scenario.best_path())
 
 
-def scenario_graph(scenario: Scenario) -> nx.DiGraph:
+def scenario_graph(scenario: Scenario, seed: int | None = None) -> nx.DiGraph:
     """The scenario as a DiGraph with everything the drawing needs, so tests can check it without pixels.
 
     Node attributes: ``kind`` ("decision" or "ending"), ``label``, ``layer`` (longest distance from
     the start), ``on_best_path``, ``pos`` (x, y centre in inches). Edge attributes: ``choices``, a list
     of (index, score, text) in authored order with the 0-based index used by ``Node.choices`` and
-    ``best_path()`` (labels show it 1-based); ``on_best_path``; ``best_choice`` (that index, or None);
-    ``label``; ``points`` (the route in inches, through waypoints for edges that skip layers).
+    ``best_path()``; ``on_best_path``; ``best_choice`` (that index, or None); ``label`` (one line per
+    choice, named by choice_names, in the order a reader meets them); ``points`` (the route in
+    inches, through waypoints for edges that skip layers).
     Several choices that lead to the same node share one edge, so none of them is hidden.
     """
     best_steps = scenario.best_path()
@@ -140,14 +176,16 @@ def scenario_graph(scenario: Scenario) -> nx.DiGraph:
             edge["choices"].append((index, choice.score, choice.text))
             if best_choice.get(node_id) == index:
                 edge["on_best_path"], edge["best_choice"] = True, index
-    for _u, _v, edge in graph.edges(data=True):
+    names = choice_names(scenario, seed)
+    for u, _v, edge in graph.edges(data=True):
         several = len(edge["choices"]) > 1
+        shown = sorted(edge["choices"], key=lambda c, u=u: (len(names[u, c[0]]), names[u, c[0]]))  # #2 before #10
         edge["label"] = "\n".join(
-            _choice_line(i, s, several and i == edge["best_choice"]) for i, s, _t in edge["choices"]
+            _choice_line(names[u, i], s, several and i == edge["best_choice"]) for i, s, _t in shown
         )
 
     best, most = _score_of(scenario)
-    graph.graph.update(best_score=best, max_score=most)
+    graph.graph.update(best_score=best, max_score=most, naming=naming(scenario, seed))
     _layout(graph, scenario.start)
     return graph
 
@@ -370,9 +408,9 @@ def _draw_edge(ax, points: list[tuple[float, float]], best: bool) -> None:
     )
 
 
-def scenario_figure(scenario: Scenario) -> Figure:
+def scenario_figure(scenario: Scenario, seed: int | None = None) -> Figure:
     """The drawing as a matplotlib Figure on an Agg canvas (a notebook can display it without a file)."""
-    graph = scenario_graph(scenario)
+    graph = scenario_graph(scenario, seed)
     positions = nx.get_node_attributes(graph, "pos")
     depth = max(nx.get_node_attributes(graph, "layer").values())
     route_xs = [x for _u, _v, points in graph.edges(data="points") for x, _y in points]
@@ -415,7 +453,7 @@ def scenario_figure(scenario: Scenario) -> Figure:
     handles = [
         Line2D([], [], color=BEST_EDGE, linewidth=BEST_WIDTH, label=f"bold = best path (score {best} of {most})"),
         Line2D([], [], color=OTHER_EDGE, linewidth=OTHER_WIDTH,
-               label=f"other choice; labels: #choice, verdict ({verdicts}), +score"),
+               label=f"other choice; labels: choice, verdict ({verdicts}), +score"),
         Line2D([], [], marker="s", linestyle="none", markersize=10, markerfacecolor=DECISION_FILL,
                markeredgecolor="#444444", label="decision point: id, start of its text"),
         Line2D([], [], marker="o", linestyle="none", markersize=10, markerfacecolor=ENDING_FILL,
@@ -423,13 +461,31 @@ def scenario_figure(scenario: Scenario) -> Figure:
                label="Ending: title" + (" and score" if scenario.scoring == "ending" else "")),
     ]
     fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False, fontsize=8,
-               bbox_to_anchor=(0.5, 0.1 / height))
+               bbox_to_anchor=(0.5, 0.3 / height))
+    fig.text(0.5, 0.12 / height, f"choices: {graph.graph['naming']}", ha="center", va="bottom", fontsize=8,
+             parse_math=False)
     return fig
 
 
-def draw_scenario(scenario: Scenario, out: str | Path) -> Path:
+def draw_scenario(scenario: Scenario, out: str | Path, seed: int | None = None) -> Path:
     """Write the scenario's graph as a PNG (making folders as needed) and return its path."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    scenario_figure(scenario).savefig(out, format="png", dpi=DPI)
+    scenario_figure(scenario, seed).savefig(out, format="png", dpi=DPI)
     return out
+
+
+def choice_key(scenario: Scenario, seed: int | None = None) -> list[str]:
+    """The picture's choice names spelled out, node by node in file order, for the terminal."""
+    names = choice_names(scenario, seed)
+    lines = [f"choices: {naming(scenario, seed)}"]
+    for node_id, node in scenario.nodes.items():
+        if not node.choices:
+            continue
+        lines.append(f"{node_id}:")
+        order = sorted(range(len(node.choices)), key=lambda i: (len(names[node_id, i]), names[node_id, i]))
+        for i in order:
+            choice = node.choices[i]
+            text = textwrap.shorten(" ".join(choice.text.split()), 90, placeholder="…")
+            lines.append(f"  {names[node_id, i]:>3}  {_verdict(choice.score)} +{choice.score}  {text}")
+    return lines

@@ -7,9 +7,9 @@ release notebook. A test keeps each prompt's copy identical to what this module 
 from __future__ import annotations
 
 from course.score.conduct import conduct_rules
-from course.score.reflection import load_rubric
+from course.score.reflection import LABELS, load_rubric
 
-NAMES = {"ideas": "Key ideas", "questions": "Open questions", "jargon": "Plain words", "length": "Length"}
+NAMES = LABELS  # the same names the check cell's feedback uses
 HEADING = "**How this answer is scored**"
 
 

@@ -109,6 +109,52 @@ def notes_problems(nb_path: Path, rules: Rules) -> list[str]:
     return problems
 
 
+# ------------------------------------------------------------------------------------ exam wording
+
+CURRENT, RETIRED = "220-1202", "220-1102"
+RETIRED_ON = "(retired 2025-09-25)"  # as course/objectives.yaml's `exams` says; shown at the first mention
+
+
+def _plain(text: str) -> str:
+    """Text with markdown emphasis and line breaks taken out, for finding a quoted wording."""
+    return re.sub(r"\s+", " ", text.replace("*", "")).casefold()
+
+
+def exam_order_problems(cells: list[dict], wordings: tuple[str, str] | None) -> list[str]:
+    """Students sit 220-1202 now: each notebook leads with its wording and notes the retired 220-1102 after.
+
+    `wordings` (220-1202, 220-1102) is what the header (first cell) must quote; None checks only the order.
+    """
+    problems = []
+    for index, cell in enumerate(cells, start=1):
+        text = cell.get("source", "")
+        if cell.get("cell_type") == "markdown" and RETIRED in text and text.find(CURRENT) not in range(
+                text.find(RETIRED)):
+            problems.append(f"cell {index} names {RETIRED} before {CURRENT}; lead with the current exam, {CURRENT}, "
+                            f"and note the retired {RETIRED} after it")
+    if wordings is None or not cells:
+        return problems
+    header = _plain(cells[0].get("source", ""))
+    current, retired = (_plain(w).rstrip(".") for w in wordings)
+    first_retired = header.find(RETIRED)
+    if current not in header or first_retired != -1 and header.find(current) > first_retired:
+        problems.append(f"cell 1 does not quote the {CURRENT} wording first: \"{wordings[0]}\"")
+    if first_retired == -1 or not header[first_retired:].startswith(f"{RETIRED} {RETIRED_ON}"):
+        problems.append(f"cell 1 needs a note on the retired exam after the current wording, as "
+                        f"\"{RETIRED} {RETIRED_ON}\"")
+    elif retired != current and retired not in header[first_retired:]:
+        problems.append(f"cell 1 does not note the {RETIRED} wording after the {CURRENT} one: \"{wordings[1]}\"")
+    return problems
+
+
+def header_wordings(assignment: str, outline: Outline) -> tuple[str, str] | None:
+    """The (220-1202, 220-1102) wording a notebook's header quotes: its sub-objective's, or the objective's."""
+    sub = subobjective_of(assignment, outline)
+    if sub is not None:
+        return sub.wording_1202 or "", sub.wording_1102 or ""
+    return (outline.title, outline.title) if assignment.endswith(CAPSTONE) else None
+
+
 # ------------------------------------------------------------------------------------ scenarios
 
 

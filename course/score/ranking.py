@@ -13,7 +13,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-from course.score.result import NOT_ANSWERED, Result, type_name
+from course.score.result import NOT_ANSWERED, Result, kind_of
 
 
 def check_shape(answer: Any, choices: list[str]) -> tuple[list[str] | None, list[str]]:
@@ -21,27 +21,42 @@ def check_shape(answer: Any, choices: list[str]) -> tuple[list[str] | None, list
     if answer is None or answer == [] or answer == ():
         return None, [NOT_ANSWERED]
     if not isinstance(answer, (list, tuple)):
-        return None, [
-            f"Your answer is a {type_name(answer)}; it must be a list of letters, "
-            f"for example {choices[:2]!r} (with all {len(choices)} letters)."
-        ]
+        return None, [wrong_shape(answer, choices)]
     items: list[str] = []
     problems: list[str] = []
     for item in answer:
         if not isinstance(item, str):
-            problems.append(f"{item!r} is not a letter in quotes.")
+            problems.append(f"{item!r} is {kind_of(item)}, not a letter: put each letter in quotes, like \"A\".")
             continue
         items.append(item.strip().upper())
     unknown = [i for i in items if i not in choices]
     dupes = sorted({i for i in items if items.count(i) > 1})
     missing = [c for c in choices if c not in items]
     if unknown:
-        problems.append(f"Unknown item(s): {', '.join(map(repr, unknown))}; use only {', '.join(choices)}.")
+        problems.append(f"Unknown item(s): {', '.join(map(repr, unknown))}. Use only the letters "
+                        f"{', '.join(choices)}.")
     if dupes:
-        problems.append(f"Listed more than once: {', '.join(dupes)}.")
+        problems.append(f"Listed more than once: {', '.join(dupes)}. Give each letter one place.")
     if missing:
-        problems.append(f"Missing: {', '.join(missing)}.")
+        problems.append(f"Missing: {', '.join(missing)}. Every letter needs a place in your order.")
     return (items if not problems else None), problems
+
+
+def as_list(letters: list[str]) -> str:
+    return "[" + ", ".join(f'"{x}"' for x in letters) + "]"
+
+
+def wrong_shape(answer: Any, choices: list[str]) -> str:
+    """Why an answer that is not a list cannot be read, with the shape it needs (and, for text, what it may mean).
+
+    The example lists the letters in alphabetical order, which says nothing about the key.
+    """
+    need = (f"A ranking is a list of letters in quotes, best first, like {as_list(choices)}, "
+            "in your own order.")
+    mine = [ch.upper() for ch in answer if ch.strip(" ,;>-")] if isinstance(answer, str) else []
+    if mine and all(ch in choices for ch in mine):
+        return f"Your answer is text, not a list. {need} Did you mean {as_list(mine)}?"
+    return f"Your answer is {kind_of(answer)}, not a list. {need}"
 
 
 def pair_credit(right: int, wrong: int) -> float:

@@ -12,12 +12,14 @@ from typing import Any
 from course import yaml_text
 from course.score.conduct import Breach, find_breaches, remarks
 from course.score.readability import flesch_reading_ease
-from course.score.result import NOT_ANSWERED, Result, type_name
+from course.score.result import NOT_ANSWERED, Result, kind_of
 from course.score.tone import scored_sentences
 from course.score.wording import find_phrases, is_word, sentences, tokens
 from course.settings import ToneLimits, conduct_settings, scoring
 
 MAX_CHARS = 20_000
+# What each criterion is called where a student reads it: the feedback and the prompt's scoring table.
+LABELS = {"ideas": "Key ideas", "questions": "Open questions", "jargon": "Plain words", "length": "Length"}
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,24 @@ def find_terms(text: str, terms: list[str]) -> list[str]:
     return [t for t in terms if _first_word(t) in folded and _pattern(t).search(text)]
 
 
+def as_written(text: str, terms: list[str], kind: str = "") -> list[str]:
+    """The found terms as a student reads them back: acronyms in capitals (CPU, HDD), others as written,
+    leaving out one found inside another ("spooler" in "print spooler")."""
+    spans = {term: m.span() for term in terms if (m := _pattern(term).search(text))}
+    inside = {t for t, (a, b) in spans.items() for u, (c, d) in spans.items() if u != t and c <= a and b <= d}
+    shown = [" ".join(text[a:b].split()) for t, (a, b) in spans.items() if t not in inside]
+    return list(dict.fromkeys(w.upper() if kind == "acronyms" else w for w in shown))
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def listed(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _first_word(term: str) -> str:
     words = term.casefold().split()
     return words[0] if words else ""
@@ -153,9 +173,11 @@ def clean_text(answer: Any) -> tuple[str | None, list[str]]:
     if answer is None or (isinstance(answer, str) and not answer.strip()):
         return None, [NOT_ANSWERED]
     if not isinstance(answer, str):
-        return None, [f"Your answer is a {type_name(answer)}; it must be text in quotes."]
+        return None, [f"Your answer is {kind_of(answer)}, not text. Write it in words between the "
+                      'triple quotes (""") in the answer cell.']
     if len(answer) > MAX_CHARS:
-        return None, [f"Your answer has {len(answer)} characters; keep it under {MAX_CHARS}."]
+        return None, [f"Your answer has {len(answer):,} characters, which is too long to mark. Keep it under "
+                      f"{MAX_CHARS:,}: a reply a customer would read is far shorter."]
     return answer.strip(), []
 
 
@@ -164,22 +186,34 @@ def open_criteria(text: str, rubric: dict) -> list[Criterion]:
     crit = rubric["criteria"]
     out = []
     if "jargon" in crit:
-        found = {kind: find_terms(text, jargon_terms()[kind]) for kind in ("acronyms", "jargon", "slang")}
+        found = {kind: as_written(text, find_terms(text, jargon_terms()[kind]), kind)
+                 for kind in ("acronyms", "jargon", "slang")}
         flagged = [t for terms in found.values() for t in terms]
-        extra = max(0, len(flagged) - crit["jargon"]["allowed"])
+        allowed = crit["jargon"]["allowed"]
+        extra = max(0, len(flagged) - allowed)
         out.append(Criterion(
             "jargon",
             max(0.0, 1 - extra * crit["jargon"]["cost_per_term"]),
-            "no jargon, acronyms or slang found" if not flagged else
-            "; ".join(f"{kind}: {', '.join(terms)}" for kind, terms in found.items() if terms),
+            _jargon_found(found, allowed),
             count=len(flagged),
-            tip="say each flagged word the way the customer would, in everyday words",
+            tip="say each one the way the customer would, in everyday words",
         ))
     if "length" in crit:
         out.append(_length(text, crit["length"]))
     if "questions" in crit:
         out.append(_questions(text, crit["questions"]))
     return out
+
+
+def _jargon_found(found: dict[str, list[str]], allowed: int) -> str:
+    """What the plain-words check found, in words a student can act on."""
+    flagged = sum(len(terms) for terms in found.values())
+    if not flagged:
+        return "no jargon, acronyms or slang found"
+    parts = [f"{listed(terms)} ({kind if len(terms) > 1 else kind.rstrip('s')})"
+             for kind, terms in found.items() if terms]
+    said = f"you used words a customer may not know: {listed(parts)}"
+    return said + (f" (up to {allowed} can pass here)" if allowed and flagged <= allowed else "")
 
 
 def readability_advice(text: str) -> str | None:
@@ -199,7 +233,7 @@ def _length(text: str, spec: dict) -> Criterion:
     words, _ = words_and_sentences(text)
     real = real_sentence_count(text)
     if words < spec["min_words"]:
-        fraction, tip = words / spec["min_words"], f"say more: aim for at least {spec['min_words']} words"
+        fraction, tip = words / spec["min_words"], f"aim for at least {spec['min_words']} words"
     elif words > spec["max_words"]:
         fraction = max(0.0, 1 - (words - spec["max_words"]) / spec["max_words"])
         tip = f"cut it down to {spec['max_words']} words or fewer: keep what the reader needs"
@@ -210,8 +244,8 @@ def _length(text: str, spec: dict) -> Criterion:
         tip = f"write it as at least {spec['min_sentences']} full sentences, not a list of words"
     return Criterion(
         "length", fraction,
-        f"{words} words in {real} full sentence(s) (aim for {spec['min_words']}-{spec['max_words']} "
-        f"words, at least {spec['min_sentences']} sentences)", tip=tip,
+        f"{plural(words, 'word')} in {plural(real, 'full sentence')}; the task asks for {spec['min_words']} "
+        f"to {spec['max_words']} words in at least {plural(spec['min_sentences'], 'sentence')}", tip=tip,
     )
 
 
@@ -237,7 +271,8 @@ def _questions(text: str, spec: dict) -> Criterion:
     fraction = min(1.0, (len(open_qs) + questions.closed_credit * closed) / spec["min_open"])
     return Criterion(
         "questions", fraction,
-        f"{len(open_qs)} open question(s) and {closed} yes/no question(s) (aim for {spec['min_open']} open ones)",
+        f"you asked {plural(len(open_qs), 'open question')} and {plural(closed, 'yes-or-no question')}; "
+        f"the task asks for {spec['min_open']} or more open ones",
         tip="ask open questions (what, how, when, tell me) that the customer cannot answer with yes or no",
     )
 
@@ -256,7 +291,7 @@ def ideas_criterion(text: str, ideas: list[dict]) -> Criterion:
     found_ideas = [idea for idea in ideas if idea_found(text, idea)]
     covered = [idea["label"] for idea in found_ideas]
     missed = [idea for idea in ideas if idea["label"] not in covered]
-    found = f"covered {len(covered)} of {len(ideas)} key ideas"
+    found = f"you covered {len(covered)} of {len(ideas)} key ideas"
     if covered:
         found += f" ({'; '.join(covered)})"
     def weight(idea: dict) -> float:
@@ -271,12 +306,17 @@ def ideas_criterion(text: str, ideas: list[dict]) -> Criterion:
 
 
 def describe(criteria: list[Criterion], rubric: dict) -> list[str]:
-    weights = rubric["criteria"]
-    return [
-        f"{c.name} ({c.fraction * 100:.0f}% of its {weights[c.name]['weight'] * 100:.0f}% share): {c.found}"
-        + (f". To improve: {c.tip}" if c.tip and c.fraction < 1 else "")
-        for c in criteria
-    ]
+    """One line per criterion: its name, what it earns of the points it is worth, what it found, what to do."""
+    return [f"{LABELS.get(c.name, c.name.title())} ({_earned(c, rubric['criteria'][c.name]['weight'])}): {c.found}."
+            + (f" To improve: {c.tip}." if c.tip and c.fraction < 1 else "")
+            for c in criteria]
+
+
+def _earned(criterion: Criterion, weight: float) -> str:
+    """What a criterion earns, as a share of the whole answer's points: "earns 7% out of 20%"."""
+    if criterion.fraction >= 1:
+        return f"earns the full {weight:.0%}"
+    return f"earns {criterion.fraction * weight:.0%} out of {weight:.0%}"
 
 
 def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-language", reference: str = "",
@@ -435,7 +475,8 @@ def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = Non
     technical = [t for kind in ("acronyms", "jargon") for t in find_terms(text, jargon_terms()[kind])]
     technical += [c for c in capitalised_acronyms(text) if c.lower() not in technical]
     if "jargon" in rubric["criteria"] and len(technical) >= rules.jargon.terms:
-        breaches.append(Breach("jargon", rules.jargon.label, ", ".join(technical[:4]), rules.jargon.tip, True))
+        breaches.append(Breach("jargon", rules.jargon.label, ", ".join(_technical_as_written(text)[:4]),
+                               rules.jargon.tip, True))
     serious = [b for b in breaches if b.serious]
     for b in breaches:
         if not b.serious:
@@ -450,6 +491,13 @@ def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = Non
         score.cap(cap, "conduct", f"Professional conduct: your text {named}. A serious breach caps the score at "
                   f"{cap:.0%}, whatever else it does well. To improve: {tips}.")
         score.codes += [f"conduct:{b.kind}" for b in serious]
+
+
+def _technical_as_written(text: str) -> list[str]:
+    """The acronyms and jargon in a text as the student wrote them (acronyms in capitals), for feedback."""
+    terms = jargon_terms()
+    shown = [t for kind in ("acronyms", "jargon") for t in as_written(text, find_terms(text, terms[kind]), kind)]
+    return shown + [c for c in capitalised_acronyms(text) if c.upper() not in {t.upper() for t in shown}]
 
 
 def tone_breaches(text: str, found: list[Breach], score: Score, limits: ToneLimits,

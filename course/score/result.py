@@ -24,7 +24,19 @@ NOT_ANSWERED = "Not answered yet."
 
 
 def type_name(answer: object) -> str:
-    """The answer's type as the student wrote it (payloads mark unsupported types)."""
+    """The answer's type as Python names it (payloads mark unsupported types)."""
     if isinstance(answer, dict) and set(answer) == {"unsupported type"}:
         return str(answer["unsupported type"])
     return type(answer).__name__
+
+
+# What a student who has never heard of Python's type names calls each kind of value.
+KINDS = {"str": "text", "int": "a whole number", "float": "a number", "bool": "a yes-or-no value (True or False)",
+         "list": "a list", "tuple": "a list in round brackets", "dict": "a dictionary (curly brackets with keys)",
+         "set": "a set (curly brackets)", "NoneType": "nothing (None)"}
+
+
+def kind_of(answer: object) -> str:
+    """The answer's kind in everyday words ("text", "a whole number"), for feedback."""
+    name = type_name(answer)
+    return KINDS.get(name, f"a value of type {name}")

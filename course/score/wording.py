@@ -7,15 +7,17 @@ A key or conduct phrase is written once in its plain form ("take longer", "apolo
 - a word ending in `*` matches any word that starts with it (British and American spellings);
 - `...` between words allows up to three other words in between;
 - contractions are spelled out first ("don't" is "do not", "I'll" is "I will").
+
+lemminflect is imported on first use: it pulls in numpy (about 0.2 s), and a student's check cell
+needs only sentences and words from here, never lemmas.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-
-from lemminflect import getAllLemmas
+from functools import cache, lru_cache
 
 GAP = "..."
 MAX_GAP = 3
@@ -65,19 +67,26 @@ def sentence_spans(text: str) -> list[tuple[str, int, int]]:
     return spans
 
 
+@cache
+def _all_lemmas() -> Callable[[str], dict[str, tuple[str, ...]]]:
+    from lemminflect import getAllLemmas
+
+    return getAllLemmas
+
+
 @lru_cache(maxsize=65536)
 def lemmas(word: str) -> frozenset[str]:
     """The word and every lemma it can be a form of ("took" -> take, "patients" -> patient)."""
     found = {word}
     if word.isalpha():
-        for forms in getAllLemmas(word).values():
+        for forms in _all_lemmas()(word).values():
             found.update(forms)
     return frozenset(found)
 
 
 def is_word(word: str) -> bool:
     """An English word lemminflect knows ("sorry", "help"), as opposed to an acronym ("hdmi")."""
-    return word.isalpha() and bool(getAllLemmas(word))
+    return word.isalpha() and bool(_all_lemmas()(word))
 
 
 @dataclass(frozen=True)
