@@ -21,6 +21,7 @@ from course.author.shape import (
     assignment_problems,
     capstone_problems,
     customer_name_problems,
+    dollar_problems,
     notes_problems,
     rules,
     scenario_shape_problems,
@@ -333,3 +334,19 @@ def test_broken_check_settings_name_the_file_and_the_key(key, value, message):
         parse_rules(data, "course/conventions.yaml")
     assert str(caught.value).startswith("course/conventions.yaml: ")
     assert parse_rules(conventions()["check"], "course/conventions.yaml") == rules()
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_no_markdown_cell_would_typeset_prices_as_maths(name):
+    assert dollar_problems(read_cells(source_notebook(name))) == []
+
+
+def test_two_bare_dollar_signs_in_a_markdown_cell_are_reported():
+    words = {"cell_type": "markdown", "source": "A repair costs 140 dollars; a new laptop costs 650 dollars."}
+    prices = {"cell_type": "markdown", "source": "A repair costs $140; a new laptop costs $650."}
+    escaped = {"cell_type": "markdown", "source": r"A repair costs \$140; a new laptop costs \$650."}
+    code = {"cell_type": "code", "source": "price = '$140 or $650'"}
+    problems = dollar_problems([words, prices, escaped, code])
+    assert [p.split(" has ")[0] for p in problems] == ["markdown cell 2", "markdown cell 3"]
+    assert "140 dollars" in problems[0]
+    assert dollar_problems([{"cell_type": "markdown", "source": "One price: $90."}]) == []

@@ -25,6 +25,7 @@ from course.author.rubric_text import rubric_block
 from course.author.shape import (
     assignment_problems,
     customer_name_problems,
+    dollar_problems,
     exam_order_problems,
     header_wordings,
     notes_problems,
@@ -107,6 +108,7 @@ def check_notebooks(root: Path, known_scenarios: dict[str, Scenario], report: Re
             report.problems += [f"{nb_path}: {p}" for p in notes_problems(nb_path, rules())]
             report.problems += [f"{nb_path}: {p}" for p in exam_order_problems(
                 read_cells(nb_path), header_wordings(name, outline))]
+            report.problems += [f"{nb_path}: {p}" for p in dollar_problems(read_cells(nb_path))]
             for index, cell in enumerate(nb.cells, start=1):
                 for obj in taught_ids(cell):
                     if obj not in outline:

@@ -147,6 +147,21 @@ def exam_order_problems(cells: list[dict], wordings: tuple[str, str] | None) -> 
     return problems
 
 
+# JupyterLab typesets the text between two `$` in a markdown cell as maths: "$140 ... $650" becomes one long
+# italic formula that scrolls sideways. A backslash does not help there (its markdown parser drops it before
+# MathJax runs: jupyterlab/jupyterlab#8645), so amounts are written in words ("140 dollars").
+
+
+def dollar_problems(cells: list[dict]) -> list[str]:
+    """Markdown cells with more than one `$`, which students would see as a run of maths."""
+    return [
+        f"markdown cell {index} has {count} '$' signs, and JupyterLab typesets the text between two of them as "
+        "maths; write amounts in words (140 dollars)"
+        for index, cell in enumerate(cells, start=1)
+        if cell.get("cell_type") == "markdown" and (count := "".join(cell.get("source", "")).count("$")) > 1
+    ]
+
+
 def header_wordings(assignment: str, outline: Outline) -> tuple[str, str] | None:
     """The (220-1202, 220-1102) wording a notebook's header quotes: its sub-objective's, or the objective's."""
     sub = subobjective_of(assignment, outline)

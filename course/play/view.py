@@ -41,8 +41,8 @@ _STYLE = f"""<style>
 .course-scenario .widget-html-content {{ line-height: 1.45 !important; white-space: normal !important; }}
 .course-scenario .widget-html-content p {{ margin: 0.35em 0 !important; }}
 .course-scenario .widget-html-content h3 {{ margin: 0.2em 0 0.4em !important; }}
-.course-choice {{ white-space: normal !important; text-align: left !important;
-                 line-height: 1.35 !important; padding: 6px 10px !important; }}
+.course-choice {{ white-space: normal !important; text-align: left !important; line-height: 1.35 !important;
+                 padding: 6px 10px !important; margin-left: 0 !important; margin-right: 0 !important; }}
 .course-situation {{ display: block !important; white-space: normal !important; height: auto !important;
                     line-height: 1.4 !important; font-size: var(--jp-content-font-size1, 14px);
                     margin: 6px 0 !important; overflow: visible !important; padding: 4px 6px !important; }}
@@ -260,7 +260,7 @@ class ScenarioView(w.VBox):
         practise = [s for s in player.steps if s.choice.score < 2 and not s.choice.recovery]
         went_well = "".join(f"<li>{_esc(s.choice.feedback)}</li>" for s in well) or "<li>Nothing yet: try again!</li>"
         to_practise = "".join(
-            f"<li>{_said_html(_told(s.choice.score))}: you said <i>{_esc(s.choice.text)}</i>. "
+            f"<li>{_said_html(_told(s.choice.score))}: you said <i>{_esc(s.choice.text)}</i> — "
             f"{_esc(s.choice.feedback)} <br>Stronger: <i>{_esc(self._strongest(s.node))}</i></li>"
             for s in practise
         ) or "<li>Every choice was a strong one. Well done.</li>"
