@@ -158,3 +158,81 @@ def test_the_cli_lists_every_export_format_without_importing_nbgrader():
             "print('nbgrader' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert all(f in out for f in FORMATS) and out.strip().endswith("False")
+
+
+# ------------------------------------------------------------------ the dashboard's reader: plain SQL, no nbgrader
+
+
+def _hand_graded(db: Path) -> None:
+    """The awkward class, then what only a grader's hand leaves: a manual score over an automatic one, extra
+    credit, a late penalty, a cell with no score at all and a grade still waiting for a person."""
+    from nbgrader.api import Gradebook
+
+    build_gradebook(db, scores={**SCORES, ("s3", "04-listening"): {"ranking-check": None, "restate-check": None}},
+                    waiting={("s4", "rewrite-check")})
+    with Gradebook(f"sqlite:///{db}") as gb:
+        grade = gb.find_grade("rewrite-check", "proper-language", "02-proper-language", "s1")
+        grade.manual_score, grade.extra_credit = 2.25, 0.5
+        gb.find_grade("restate-check", "listening", "04-listening", "s1").extra_credit = 1
+        gb.find_submission_notebook("proper-language", "02-proper-language", "s2").late_submission_penalty = 1.2
+        gb.db.commit()
+
+
+def test_the_plain_sql_reader_gives_the_rows_of_nbgrader_api(tmp_path, root):
+    from nbgrader.api import Gradebook
+
+    from course.export.rows import exercise_rows, grade_rows, read_book
+
+    folder = course_folder(tmp_path, root)
+    _hand_graded(folder / "gradebook.db")
+    (folder / "submitted" / "s3" / "02-proper-language").mkdir(parents=True)  # collected, never graded
+    url = f"sqlite:///{folder / 'gradebook.db'}"
+    book = read_book(url)
+    with Gradebook(url) as gb:
+        api_grades, api_exercises = grade_rows(gb, root=folder), exercise_rows(gb, folder)
+    assert grade_rows(book, root=folder) == api_grades
+    assert exercise_rows(book, folder) == api_exercises
+    statuses = {(r["student_id"], r["assignment"]): r["status"] for r in api_grades}
+    assert {"graded", "missing", "needs manual grade", "submitted, not graded"} <= set(statuses.values())
+    smith = next(r for r in api_grades if (r["student_id"], r["assignment"]) == ("s2", "02-proper-language"))
+    assert smith["late_submission_penalty"] == 1.2 and smith["score"] == 1.5  # 2.7 less the penalty
+
+
+def test_the_dashboard_tables_are_the_exports_and_need_no_nbgrader(course, tmp_path):
+    out = tmp_path / "tables"
+    code = ("import sys; from pathlib import Path; from course.export import report\n"
+            f"report.load_gradebook(Path({str(course)!r}), Path({str(out)!r}))\n"
+            "print(sorted(m for m in ('nbgrader', 'nbformat', 'nbconvert') if m in sys.modules))")
+    env = {k: v for k, v in os.environ.items() if k != "NBGRADER_DB_URL"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]"  # seconds of imports the dashboard does not wait for
+    for name in ("grades", "objectives-long", "objectives-wide"):
+        assert (out / f"{name}.csv").read_bytes() == (GOLDEN / f"{name}.csv").read_bytes(), name
+
+
+@pytest.mark.parametrize("where", ["default", "config", "environment"])
+def test_the_dashboard_finds_the_gradebook_course_export_uses(where, tmp_path, root, monkeypatch):
+    from course.export.tables import gradebook_url
+    from course.grade import batch
+
+    folder = course_folder(tmp_path, root)
+    monkeypatch.delenv("NBGRADER_DB_URL", raising=False)
+    if where == "config":
+        with open(folder / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+            fh.write("c.CourseDirectory.db_url = 'postgresql://teacher@db.example:5432/grades'\n")
+    elif where == "environment":
+        monkeypatch.setenv("NBGRADER_DB_URL", "postgres://hub@db.example/grades")
+    expected = {"default": f"sqlite:///{folder / 'gradebook.db'}",
+                "config": "postgresql://teacher@db.example:5432/grades",
+                "environment": "postgresql+psycopg://hub@db.example/grades"}[where]
+    assert gradebook_url(folder) == batch.gradebook_url(folder) == expected
+
+
+def test_the_plain_sql_reader_leaves_no_empty_gradebook_behind(tmp_path):
+    from course.errors import GradebookError
+    from course.export.rows import read_book
+
+    with pytest.raises(GradebookError, match="no gradebook"):
+        read_book(f"sqlite:///{tmp_path / 'gradebook.db'}")
+    assert not (tmp_path / "gradebook.db").exists()

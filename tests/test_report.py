@@ -41,6 +41,25 @@ def test_the_most_taken_weak_choices_come_from_the_logs(written):
         assert weakest in set(row["choice"]), sid
 
 
+def test_the_dashboard_reads_the_demo_class_as_course_export_does(written, tmp_path):
+    """The dashboard reads the gradebook with plain SQL; `course report` exported it through nbgrader's API."""
+    from nbgrader.api import Gradebook
+
+    from course.export.rows import exercise_rows, grade_rows, read_book
+    from course.export.tables import GRADE_TABLES, gradebook_url
+
+    instructor, out = written
+    url = gradebook_url(instructor)
+    book = read_book(url)
+    with Gradebook(url) as gb:
+        assert grade_rows(book, root=instructor) == grade_rows(gb, root=instructor)
+        assert exercise_rows(book, instructor) == exercise_rows(gb, instructor)
+    data = report.load_gradebook(instructor, tmp_path)
+    for name in GRADE_TABLES:
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+    assert len(data["grades"]) == 6 * data["grades"]["assignment"].nunique()
+
+
 def test_difficulty_and_discrimination_on_a_known_class():
     rows = []
     for student, (easy, hard) in {"a": (1, 4), "b": (1, 3), "c": (1, 1), "d": (0, 0)}.items():
@@ -61,3 +80,132 @@ def test_report_without_a_gradebook_says_what_to_do(tmp_path, root, capsys):
     (tmp_path / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text())
     assert main(["--course-dir", str(tmp_path), "report"]) == 1
     assert "no gradebook" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ figures as a grader sees them
+
+NOTEBOOK_WIDTH_IN = 9.0  # JupyterLab's notebook at a 1366 px window shows about 900 px of a 100 dpi figure
+FLOOR_PT = 10.0  # the smallest text a grader should have to read, at the size shown
+
+
+def _class(students: int = 6, assignments: int = 11):
+    """Exports of a made-up class, shaped like the demo's: grades, a wide mastery table, items on a cluster."""
+    names = [f"{i:02d}-assignment" for i in range(1, assignments + 1)]
+    grades = pd.DataFrame([{"student_id": f"s{s}", "assignment": a, "score": (s * 3 + i) % 10, "max_score": 10,
+                            "status": "graded"} for s in range(students) for i, a in enumerate(names)])
+    subs = ["appearance", "language", "attitude", "listening", "culture", "punctuality", "distractions", "difficult",
+            "expectations", "confidential"]
+    wide = pd.DataFrame([{"student_id": f"student-{s}", **{sub: (s * 37 + j * 11) % 101 for j, sub in enumerate(subs)}}
+                         for s in range(students)])
+    # 22 exercises piled on a few spots and a tight row, as a small class makes them
+    spots = [(0.30, 0.80)] * 10 + [(0.47 + 0.01 * i, 0.88) for i in range(7)] + [(0.45, 0.86), (0.33, 0.71),
+                                                                                  (0.61, 0.84), (0.5, 0.885),
+                                                                                  (0.9, -0.2)]
+    items = pd.DataFrame([{"assignment": "x", "exercise": f"exercise-number-{i:02d}", "kind": "ranking", "students": 6,
+                           "difficulty": d, "discrimination": r} for i, (d, r) in enumerate(spots)])
+    return grades, wide, items
+
+
+def _logs(rows: list[tuple[str, str, object]]) -> pd.DataFrame:
+    """Choice lines as load_logs returns them: (scenario, node, authored choice index), all scored weak."""
+    frame = pd.DataFrame([{"student_id": f"s{i}", "assignment": "a", "scenario": s, "session": "x", "node": n,
+                           "choice": c, "score": 0} for i, (s, n, c) in enumerate(rows)])
+    return frame.astype({"choice": "Int64", "score": "Int64"})
+
+
+def _weak_of(scenario_id: str) -> tuple[str, int, str]:
+    scenario = load_scenario(scenario_id)
+    choices = scenario.node(scenario.start).choices
+    index = min(range(len(choices)), key=lambda i: choices[i].score)
+    return scenario.start, index, choices[index].text
+
+
+def _figures():
+    grades, wide, items = _class()
+    node, index, _text = _weak_of("listening-chat")
+    choices = report.poor_choices(_logs([("listening-chat", node, index)] * 3))
+    return {"score distribution": report.score_distribution(grades), "mastery": report.mastery_heatmap(wide),
+            "items": report.item_figure(items), "weak choices": report.poor_choice_figure(choices)}
+
+
+@pytest.fixture(scope="module")
+def figures():
+    import matplotlib.pyplot as plt
+
+    made = _figures()
+    yield made
+    for fig in made.values():
+        plt.close(fig)
+
+
+def test_every_plot_has_axis_titles(figures):
+    for name, fig in figures.items():
+        plots = [ax for ax in fig.axes if ax.get_visible() and ax.axison and ax.get_label() != "<colorbar>"]
+        assert plots, name
+        for ax in plots:
+            assert ax.get_xlabel().strip(), f"{name}: a plot without an x-axis title"
+        assert any(ax.get_ylabel().strip() for ax in plots), f"{name}: no y-axis title"
+        for ax in plots:
+            if ax.get_subplotspec().is_first_col():
+                assert ax.get_ylabel().strip(), f"{name}: a row of plots without a y-axis title"
+
+
+def test_every_label_is_readable_at_the_size_the_notebook_shows(figures):
+    from matplotlib.text import Text
+
+    for name, fig in figures.items():
+        renderer = fig.canvas.get_renderer()
+        shown_in = fig.get_tightbbox(renderer).width + 0.2  # the inline backend saves bbox_inches="tight"
+        scale = min(1.0, NOTEBOOK_WIDTH_IN / shown_in)
+        for text in fig.findobj(Text):
+            if not (text.get_visible() and text.get_text().strip()) or (text.axes and not text.axes.get_visible()):
+                continue
+            shown = text.get_fontsize() * scale
+            assert shown >= FLOOR_PT - 0.01, f"{name}: {text.get_text()!r} is {shown:.1f} pt as shown"
+
+
+def test_the_heatmap_prints_every_share_at_the_floor():
+    _grades, wide, _items = _class(students=25)
+    fig = report.mastery_heatmap(wide)
+    numbers = [t for t in fig.axes[0].texts if t.get_text().isdigit()]
+    assert len(numbers) == 25 * 10 and all(t.get_fontsize() >= FLOOR_PT for t in numbers)
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in numbers]
+    cell_w = fig.axes[0].get_window_extent(renderer).width / 10
+    assert max(b.width for b in boxes) < cell_w, "a number is wider than its cell"
+
+
+def test_point_labels_on_the_item_figure_never_overlap(figures):
+    fig = figures["items"]
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_text().strip()]
+    numbers = [n for t in labels for n in t.get_text().replace("\n", ",").split(",")]
+    assert sorted(numbers, key=int) == [str(n) for n in range(1, 23)], "each point is named once"
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    for i, a in enumerate(boxes):
+        for j, b in enumerate(boxes[i + 1:], start=i + 1):
+            assert not a.overlaps(b), f"{labels[i].get_text()!r} overlaps {labels[j].get_text()!r}"
+    frame = ax.get_window_extent(renderer)
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 and frame.y0 <= b.y0 and b.y1 <= frame.y1 for b in boxes), \
+        "a label left the plot (it would cover the title or the ticks)"
+
+
+def test_the_weak_choices_chart_names_the_step_and_the_choice_in_words(figures):
+    node, _index, text = _weak_of("listening-chat")
+    (label,) = [t.get_text() for t in figures["weak choices"].axes[0].get_yticklabels()]
+    assert f"listening-chat · {node}" in label
+    first_words = " ".join(text.split()[:5])
+    assert first_words in " ".join(label.split()), "the chart shows the choice's words"
+
+
+def test_a_choice_the_scenario_does_not_have_is_shown_as_unknown():
+    node, index, text = _weak_of("listening-chat")
+    hostile = _logs([("listening-chat", node, -1), ("listening-chat", node, 99), ("listening-chat", "no-such-step", 0),
+                     ("listening-chat", node, index), ("<b>not-ours</b>", "x", 0)])
+    choices = report.poor_choices(hostile, top=5)
+    texts = dict(zip(zip(choices["node"], choices["choice"], strict=True), choices["choice_text"], strict=True))
+    assert texts[(node, -1)] == texts[(node, 99)] == texts[("no-such-step", 0)] == report.UNKNOWN_CHOICE
+    assert texts[(node, index)] == " ".join(text.split())
+    fig = report.poor_choice_figure(choices)  # draws, whatever the log held
+    assert any("unknown choice" in t.get_text() for t in fig.axes[0].get_yticklabels())

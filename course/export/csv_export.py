@@ -11,7 +11,7 @@ from __future__ import annotations
 from nbgrader.api import Gradebook
 
 from course.export.base import CourseExport, write_csv
-from course.export.rows import GRADE_COLUMNS, exercise_rows, grade_rows, subobjective_table
+from course.export.rows import GRADE_COLUMNS, LONG_COLUMNS, exercise_rows, grade_rows, subobjective_table
 
 COLUMNS = GRADE_COLUMNS  # kept for callers of the first version
 
@@ -27,8 +27,7 @@ class ObjectivesLong(CourseExport):
     """One row per student per exercise, with the sub-objectives it assesses."""
 
     default_name = "objectives-long.csv"
-    columns = ["student_id", "last_name", "first_name", "assignment", "notebook", "cell", "exercise", "kind",
-               "subobjectives", "score", "max_score", "status"]
+    columns = LONG_COLUMNS
 
     def write(self, gradebook: Gradebook, dest: str) -> None:
         write_csv(dest, self.columns, exercise_rows(gradebook, self.course_root(), **self.filters()))

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
-    ClearOutput,
-    DeduplicateIds,
-    GetGrades,
-    IgnorePattern,
-    LimitOutput,
-    OverwriteCells,
-    OverwriteKernelspec,
-    SaveAutoGrades,
-)
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from course.grade import gradebook
-from course.grade.inert import SAFE_FILTERS, MakeInert, SafeHTMLExporter
-from course.grade.limits import CapOutputs
-from course.grade.model_answers import ModelAnswers
-from course.grade.restore import RestoreCells
-from course.grade.safe_execute import SafeExecute
-from course.grade.scoring_steps import HoldFlagged, ScoreAnswers, StripKeys
 
 CODE_STUB = "# YOUR ANSWER HERE"
 # The course's default for nbgrader's `Execute.timeout` traitlet, in seconds: an infinite loop costs this much once
@@ -39,8 +23,62 @@ KERNEL_PRELOAD = (
 )
 
 
+# Set while nbgrader_config.py is loaded only to read settings (see `settings_only`).
+_SETTINGS_ONLY: ContextVar[bool] = ContextVar("course_settings_only", default=False)
+
+
+@contextmanager
+def settings_only() -> Iterator[None]:
+    """Load nbgrader_config.py for its settings alone (the gradebook URL, the course id): `configure`
+    then leaves out the grading pipeline, whose imports (nbgrader, nbconvert) take seconds, so a
+    reader such as the graders' dashboard does not pay for them."""
+    token = _SETTINGS_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _SETTINGS_ONLY.reset(token)
+
+
 def configure(c) -> None:
     """Add key stripping and out-of-kernel scoring to nbgrader's autograde pipeline."""
+    if not _SETTINGS_ONLY.get():
+        _pipeline(c)
+    # An unreadable notebook is set aside and replaced by a blank one that says why.
+    c.Autograde.pre_convert_hook = "course.grade.intake.pre_convert_hook"
+    # Release notebooks run clean: an answer region becomes a comment, not `raise`.
+    c.ClearSolutions.code_stub = {"python": CODE_STUB}
+    c.OverwriteCells.add_missing_cells = False  # RestoreCells does this, for every kind of cell
+    if "timeout" not in c.Execute:  # SafeExecute is an Execute: it reads the same settings
+        c.Execute.timeout = CELL_TIMEOUT
+    c.Execute.extra_arguments = [f"--IPKernelApp.exec_lines={KERNEL_PRELOAD}"]
+    # A hub or a Kubernetes secret sets the gradebook (say, PostgreSQL) without editing this file.
+    if gradebook.from_env():
+        c.CourseDirectory.db_url = gradebook.from_env()
+
+
+def _pipeline(c) -> None:
+    """The grading steps and the sanitizing HTML settings: classes, imported only when they are wanted."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        GetGrades,
+        IgnorePattern,
+        LimitOutput,
+        OverwriteCells,
+        OverwriteKernelspec,
+        SaveAutoGrades,
+    )
+
+    from course.grade.inert import SAFE_FILTERS, MakeInert, SafeHTMLExporter
+    from course.grade.limits import CapOutputs
+    from course.grade.model_answers import ModelAnswers
+    from course.grade.restore import RestoreCells
+    from course.grade.safe_execute import SafeExecute
+    from course.grade.scoring_steps import HoldFlagged, ScoreAnswers, StripKeys
+
     c.Autograde.sanitize_preprocessors = [
         ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, OverwriteCells, StripKeys, CheckCellMetadata,
     ]
@@ -57,14 +95,3 @@ def configure(c) -> None:
     c.GenerateFeedback.preprocessors = [GetGrades, ModelAnswers, CSSHTMLHeaderPreprocessor]
     c.HTMLExporter.sanitize_html = True
     c.HTMLExporter.filters = SAFE_FILTERS
-    # An unreadable notebook is set aside and replaced by a blank one that says why.
-    c.Autograde.pre_convert_hook = "course.grade.intake.pre_convert_hook"
-    # Release notebooks run clean: an answer region becomes a comment, not `raise`.
-    c.ClearSolutions.code_stub = {"python": CODE_STUB}
-    c.OverwriteCells.add_missing_cells = False  # RestoreCells does this, for every kind of cell
-    if "timeout" not in c.Execute:  # SafeExecute is an Execute: it reads the same settings
-        c.Execute.timeout = CELL_TIMEOUT
-    c.Execute.extra_arguments = [f"--IPKernelApp.exec_lines={KERNEL_PRELOAD}"]
-    # A hub or a Kubernetes secret sets the gradebook (say, PostgreSQL) without editing this file.
-    if gradebook.from_env():
-        c.CourseDirectory.db_url = gradebook.from_env()
