@@ -61,14 +61,15 @@ def locate(root: Path, outline: Outline | None = None) -> dict[str, Where]:
     return found
 
 
-def gaps(root: Path) -> list[str]:
+def gaps(root: Path, where: dict[str, Where] | None = None) -> list[str]:
     """One line per outline entry that is not taught, played and assessed, naming what is missing.
 
     Every leaf is checked, and every sub-objective by its own id too: a sub-objective says more
-    than its leaves (4.7.4 is active listening; its one leaf is note-taking).
+    than its leaves (4.7.4 is active listening; its one leaf is note-taking). `where` is what
+    `locate(root)` found, when the caller has it already (the course map reads the course once).
     """
     outline = load_outline()
-    where = locate(root, outline)
+    where = where if where is not None else locate(root, outline)
     problems = []
     for entry in outline.entries.values():
         w = where[entry.id]
@@ -80,15 +81,16 @@ def gaps(root: Path) -> list[str]:
     return problems
 
 
-def course_map(root: Path) -> pd.DataFrame:
+def course_map(root: Path, where: dict[str, Where] | None = None) -> pd.DataFrame:
     """The outline as a table, one row per entry; a sub-objective's row gathers its leaves too.
 
     The 220-1202 wording comes first: 220-1102 retired on 2025-09-25, and students now sit 220-1202.
+    `where` is what `locate(root)` found, when the caller has it already (as for `gaps`).
     """
     import pandas as pd
 
     outline = load_outline()
-    where = locate(root, outline)
+    where = where if where is not None else locate(root, outline)
     rows = []
     for entry in outline.entries.values():
         ids = [entry.id, *entry.leaves]

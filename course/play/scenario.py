@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from course import yaml_text
 from course.errors import ScenarioError
@@ -15,6 +16,10 @@ MIN_SCORE, MAX_SCORE = 0, 2
 RECOVERY_SCORE = 1
 SCORING_MODES = ("sum", "ending")  # sum of choice scores, or the score of the ending reached
 CONVENTIONS = "conventions.yaml"  # in the package: settings, the words a player sees, `course check` thresholds
+
+# The records below are NamedTuples, immutable like frozen dataclasses: every student kernel imports this
+# module at Run All, and a frozen dataclass takes about 0.5 ms to make (its methods are compiled from text).
+# Scenario stays a dataclass: it is one, and callers copy it through its __dict__.
 
 
 def conventions_path() -> Path:
@@ -51,8 +56,7 @@ def settings() -> tuple[str, ...]:
     return parse_settings(conventions(), str(conventions_path()))
 
 
-@dataclass(frozen=True)
-class Said:
+class Said(NamedTuple):
     """An icon and a word a player reads; `short` is the graph's shorter label (verdicts only)."""
 
     icon: str
@@ -60,14 +64,12 @@ class Said:
     short: str = ""
 
 
-@dataclass(frozen=True)
-class Finish:
+class Finish(NamedTuple):
     at_least: float  # share of the best score
     said: Said
 
 
-@dataclass(frozen=True)
-class Words:
+class Words(NamedTuple):
     """What a player reads about scores: one set, shared by the widget and the scenario graph."""
 
     verdicts: dict[int, Said]  # one per choice score, MIN_SCORE to MAX_SCORE
@@ -126,8 +128,7 @@ def words() -> Words:
     return parse_words(conventions(), str(conventions_path()))
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     text: str
     next: str
     score: int
@@ -136,8 +137,7 @@ class Choice:
     recovery: bool = False  # the right move after a weak choice: capped at 1, so a repair never equals no mistake
 
 
-@dataclass(frozen=True)
-class Ending:
+class Ending(NamedTuple):
     """Where a path stops. Its words may differ with the path: an ending reached both by a path
     with a weak choice and by one without tells `if_weak` to the first, so it never praises a
     student for what they did not do (`if_mixed` likewise for a path with an acceptable choice)."""
@@ -158,8 +158,7 @@ class Ending:
         return self
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     id: str
     text: str
     choices: tuple[Choice, ...] = ()

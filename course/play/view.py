@@ -100,25 +100,32 @@ class ScenarioView(w.VBox):
         self.session = uuid.uuid4().hex[:8]
         low, high = scenario.decision_range()
         self.span = f"{low}" if low == high else f"{low}–{high}"
+        # Each widget made is one more message from the kernel at Run All, its layout and style too. The text
+        # blocks and boxes share one layout, the text blocks one style, the choice buttons one layout, every
+        # button one style: none of these is ever changed, so sharing changes nothing on screen. (Each control
+        # keeps its own layout: the best-path button's is hidden and shown.)
+        self._button_style = w.ButtonStyle()
+        self._choice_layout = w.Layout(width="100%", height="auto")
         self.header = w.HTML(
             f"{_STYLE}<h3>{_esc(scenario.title)}</h3><p>{_esc(scenario.intro)}</p>"
             f"<p><i>This scenario takes {self.span} decisions. Click a response to say it. "
             f"{KEY_PATH}</i></p><p><i>Scoring: {_esc(words().rule)}</i></p>"
         )
-        self.progress = w.HTML()  # an HTML line wraps; a Label would cut it short with an ellipsis
+        text = {"layout": self.header.layout, "style": self.header.style}
+        self.progress = w.HTML(**text)  # an HTML line wraps; a Label would cut it short with an ellipsis
         self.progress.add_class("course-progress")
-        self.feedback = w.HTML()  # the verdict on the last choice, above the situation it led to
+        self.feedback = w.HTML(**text)  # the verdict on the last choice, above the situation it led to
         # A Label, because its view focuses its own element, and tabbable=False makes that element
         # focusable (tabindex -1) without adding a Tab stop. (In ipywidgets 8.1 an HTML widget
         # focuses an inner div that cannot take focus, and a Box ignores tabbable.)
-        self.situation = w.Label(tabbable=False, tooltip="The situation you are responding to")
+        self.situation = w.Label(tabbable=False, tooltip="The situation you are responding to", layout=text["layout"])
         self.situation.add_class("course-situation")
-        self.choices = w.VBox()
+        self.choices = w.VBox(layout=text["layout"])
         self._pool: list[w.Button] = []  # choice buttons, reused from step to step (see the module docstring)
-        self.ending = w.HTML()
-        self.best = w.HTML()
-        self.transcript = w.HTML()
-        self.status = w.HTML()
+        self.ending = w.HTML(**text)
+        self.best = w.HTML(**text)
+        self.transcript = w.HTML(**text)
+        self.status = w.HTML(**text)
         self.undo_button = self._control("Undo", "undo", "Take back your last choice and decide again", self.undo)
         self.restart_button = self._control(
             "Restart", "refresh", "Start this scenario again from the beginning", self.restart
@@ -131,15 +138,15 @@ class ScenarioView(w.VBox):
                                layout=w.Layout(flex_flow="row wrap"))
         super().__init__(
             [self.header, self.progress, self.feedback, self.situation, self.choices,
-             self.ending, self.best, self.transcript, self.status, self.controls]
+             self.ending, self.best, self.transcript, self.status, self.controls], layout=text["layout"]
         )
         self.add_class("course-scenario")
         self._render()
 
-    @staticmethod
-    def _control(description: str, icon: str, tooltip: str, action) -> w.Button:
+    def _control(self, description: str, icon: str, tooltip: str, action) -> w.Button:
         """A control button as wide as its words, so none is cut short on a narrow screen."""
-        button = w.Button(description=description, icon=icon, tooltip=tooltip, layout=w.Layout(width="auto"))
+        button = w.Button(description=description, icon=icon, tooltip=tooltip, layout=w.Layout(width="auto"),
+                          style=self._button_style)
         button.add_class("course-control")
         button.on_click(lambda _b: action())
         return button
@@ -217,17 +224,21 @@ class ScenarioView(w.VBox):
         self.transcript.value = self._transcript_html()
 
     def _show_choices(self, texts: list[str]) -> None:
-        """Relabel the pooled buttons (adding any the node needs), numbered as shown."""
-        while len(self._pool) < len(texts):
-            self._pool.append(self._button(len(self._pool)))
+        """Relabel the pooled buttons, numbered as shown; a button the node needs beyond the pool is made
+        with its label (each change to a made widget is one more message from the kernel at Run All)."""
         total = len(texts)
-        for position, (button, text) in enumerate(zip(self._pool, texts, strict=False)):
-            button.description = f"{position + 1}. {text.strip()}"
-            button.tooltip = f"Response {position + 1} of {total}: press Enter or click to say this"
+        for position, text in enumerate(texts):
+            description = f"{position + 1}. {text.strip()}"
+            tooltip = f"Response {position + 1} of {total}: press Enter or click to say this"
+            if position < len(self._pool):
+                self._pool[position].description, self._pool[position].tooltip = description, tooltip
+            else:
+                self._pool.append(self._button(position, description, tooltip))
         self.choices.children = tuple(self._pool[:total])
 
-    def _button(self, position: int) -> w.Button:
-        button = w.Button(layout=w.Layout(width="100%", height="auto"))
+    def _button(self, position: int, description: str, tooltip: str) -> w.Button:
+        button = w.Button(description=description, tooltip=tooltip, layout=self._choice_layout,
+                          style=self._button_style)
         button.add_class("course-choice")
         button.on_click(lambda _b: self.click(position))
         return button

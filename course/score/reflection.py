@@ -7,15 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from course import yaml_text
-from course.score.conduct import Breach, find_breaches, remarks
 from course.score.readability import flesch_reading_ease
 from course.score.result import NOT_ANSWERED, Result, kind_of
 from course.score.tone import scored_sentences
 from course.score.wording import find_phrases, is_word, sentences, tokens
-from course.settings import ToneLimits, conduct_settings, scoring
+
+if TYPE_CHECKING:
+    from course.score.conduct import Breach
+    from course.settings import Conduct, Scoring, ToneLimits
 
 MAX_CHARS = 20_000
 # What each criterion is called where a student reads it: the feedback and the prompt's scoring table.
@@ -87,6 +89,21 @@ def real_sentence_count(text: str) -> int:
 # The rubric's tunables (caps, the second reader's pull, the review band, word lists) live in
 # course/rubrics/scoring.yaml, with how each was chosen; the course-wide conduct ones in conduct.yaml.
 # Read them through `scoring()` and `conduct_settings()` (course/settings.py), each loaded once.
+def scoring() -> Scoring:
+    """scoring.yaml, checked. course.settings (and course.score.conduct, which needs it) load on first use:
+    a check cell with nothing written yet, as at a student's first Run All, needs neither."""
+    from course.settings import scoring as checked
+
+    return checked()
+
+
+def conduct_settings() -> Conduct:
+    """conduct.yaml's course-wide settings, checked (loaded on first use, as `scoring`)."""
+    from course.settings import conduct_settings as checked
+
+    return checked()
+
+
 def _trigrams(text: str) -> set[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9']+", text.lower())
     return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
@@ -467,6 +484,8 @@ def _cap_jargon(score: Score, criteria: list[Criterion], rubric: dict) -> None:
 
 
 def _cap_conduct(score: Score, text: str, rubric: dict, topic: dict | None = None, rubric_id: str = "") -> None:
+    from course.score.conduct import Breach, find_breaches, remarks
+
     rules = conduct_settings()
     extra = [{"id": "avoid", "tip": "leave it out", **item} for item in rubric.get("avoid") or []]
     breaches = find_breaches(text, extra, skip=rubric.get("conduct_skip"), allow=rubric.get("conduct_allow"))
@@ -507,6 +526,8 @@ def tone_breaches(text: str, found: list[Breach], score: Score, limits: ToneLimi
     At `serious` or over, a sentence is a serious breach. Between `review` and `serious` the model is
     unsure: unless a serious breach already caps the answer, it is capped at `unsure_cap` for a person to read.
     The limits, and what the student is told, are conduct.yaml's `tone`."""
+    from course.score.conduct import Breach
+
     read = [h for h in scored_sentences(text, exercise=exercise)
             if not any(h.start <= b.at < h.end for b in found)]
     score.tone = max((h.probability for h in read), default=0.0)
@@ -524,6 +545,8 @@ def tone_breaches(text: str, found: list[Breach], score: Score, limits: ToneLimi
 def named_others(text: str, topic: dict | None) -> list[Breach]:
     """Someone else named by title beside this customer ("Dr. Patel's surgery had the same fault"): another
     customer's business is not this one's to hear. Someone else instead of this customer is off-topic."""
+    from course.score.conduct import Breach
+
     others = strangers(text, topic)
     if not others or _customer_missing(text, topic):
         return []
