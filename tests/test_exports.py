@@ -213,8 +213,7 @@ def test_the_dashboard_tables_are_the_exports_and_need_no_nbgrader(course, tmp_p
 
 @pytest.mark.parametrize("where", ["default", "config", "environment"])
 def test_the_dashboard_finds_the_gradebook_course_export_uses(where, tmp_path, root, monkeypatch):
-    from course.export.tables import gradebook_url
-    from course.grade import batch
+    from course.grade import batch  # the one lookup: `course export`, `course grade` and the dashboard use it
 
     folder = course_folder(tmp_path, root)
     monkeypatch.delenv("NBGRADER_DB_URL", raising=False)
@@ -226,7 +225,7 @@ def test_the_dashboard_finds_the_gradebook_course_export_uses(where, tmp_path, r
     expected = {"default": f"sqlite:///{folder / 'gradebook.db'}",
                 "config": "postgresql://teacher@db.example:5432/grades",
                 "environment": "postgresql+psycopg://hub@db.example/grades"}[where]
-    assert gradebook_url(folder) == batch.gradebook_url(folder) == expected
+    assert batch.gradebook_url(folder) == expected
 
 
 def test_the_plain_sql_reader_leaves_no_empty_gradebook_behind(tmp_path):

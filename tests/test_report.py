@@ -46,7 +46,8 @@ def test_the_dashboard_reads_the_demo_class_as_course_export_does(written, tmp_p
     from nbgrader.api import Gradebook
 
     from course.export.rows import exercise_rows, grade_rows, read_book
-    from course.export.tables import GRADE_TABLES, gradebook_url
+    from course.export.tables import GRADE_TABLES
+    from course.grade.batch import gradebook_url
 
     instructor, out = written
     url = gradebook_url(instructor)

@@ -8,7 +8,6 @@ tables through nbgrader's API (csv_export), byte for byte the same (tests/test_r
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 from course.export.rows import (
@@ -57,6 +56,8 @@ def write_grade_tables(root: Path, out: Path, db_url: str | None = None) -> list
     """grades.csv, objectives-long.csv and objectives-wide.csv for the whole class into `out`, as
     `course export --format all` writes them, from the course's gradebook (or the one at `db_url`),
     read once with plain SQL."""
+    from course.grade.batch import gradebook_url  # the one `course export` and `course grade` use
+
     book = read_book(db_url or gradebook_url(root))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -67,15 +68,3 @@ def write_grade_tables(root: Path, out: Path, db_url: str | None = None) -> list
     write_csv(long_path, LONG_COLUMNS, long)
     write_csv(wide_path, ["student_id", "last_name", "first_name", *subs], wide)
     return [grades, long_path, wide_path]
-
-
-def gradebook_url(root: Path) -> str:
-    """The gradebook `course export` reads (course.grade.batch.gradebook_url), found without importing
-    nbgrader: the course's settings loaded for their values alone, else nbgrader's default, gradebook.db
-    in the course folder."""
-    from course.grade.batch import load_config
-    from course.grade.config import settings_only
-
-    with settings_only():
-        config = load_config(root)
-    return config.CourseDirectory.get("db_url") or f"sqlite:///{os.path.abspath(Path(root) / 'gradebook.db')}"

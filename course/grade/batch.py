@@ -102,8 +102,16 @@ def course_directory(root: Path, db_url: str | None = None):
 
 
 def gradebook_url(root: Path, db_url: str | None = None) -> str:
-    """The gradebook this course grades into (see course.grade.gradebook for the order of sources)."""
-    return course_directory(root, db_url).db_url
+    """The gradebook this course grades into (see course.grade.gradebook for the order of sources).
+
+    Read from the course's settings alone (course.grade.config.settings_only), so a reader such as the
+    graders' dashboard does not import the grading pipeline; with none set, nbgrader's own default.
+    """
+    from course.grade.config import settings_only
+
+    with settings_only():
+        config = load_config(root, db_url)
+    return config.CourseDirectory.get("db_url") or f"sqlite:///{os.path.abspath(Path(root) / 'gradebook.db')}"
 
 
 def worker_db_url(db_url: str) -> str:
