@@ -12,7 +12,7 @@ from typing import Any
 from course.safe_text import for_markdown
 from course.score.payload import MIME, make_payload
 from course.score.ranking import check_shape
-from course.score.reflection import clean_text, describe, load_rubric, open_criteria, readability_advice
+from course.score.reflection import DEFAULT_RUBRIC, clean_text, describe, load_rubric, open_criteria, readability_advice
 from course.score.result import NOT_ANSWERED
 
 FOOTER = "_Your score is worked out when your notebook is graded._"
@@ -59,7 +59,7 @@ def record_ranking(exercise: str, answer: Any, choices: str | list[str]) -> None
         raise AnswerNotReady(exercise, problems)
 
 
-def record_reflection(exercise: str, answer: Any, rubric: str = "plain-language") -> None:
+def record_reflection(exercise: str, answer: Any, rubric: str = DEFAULT_RUBRIC) -> None:
     """Record a written answer and report the rubric criteria that need no key."""
     text, problems = clean_text(answer)
     if text is None:

@@ -16,9 +16,8 @@ import nbformat
 from course.author.rubric_text import HEADING, rubric_block
 from course.course_files import assignments, exercises, find_course, notebooks
 from course.keys import split_key
-from course.score.reflection import load_rubric
+from course.score.reflection import DEFAULT_RUBRIC, load_rubric
 
-DEFAULT_RUBRIC = "plain-language"  # what the key and record_reflection use when they name none
 RANGE = re.compile(r"(\d+)\s*(?:to|-|–)\s*(\d+)\s+words")
 SENTENCES = re.compile(r"at least\W+(\w+)\s+(?:full\s+)?sentences", re.IGNORECASE)
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}

@@ -24,6 +24,7 @@ import numpy as np
 
 from course import yaml_text
 from course.course_files import assignments, exercises, model_answers, notebooks
+from course.score.reflection import DEFAULT_RUBRIC
 from course.score.tone import features, probability
 from course.score.wording import sentences
 
@@ -60,7 +61,7 @@ def model_answer_rows() -> list[Row]:
     """Every sentence of the course's own model answers, professional by the author's word, each counted
     MODEL_WEIGHT times: the best answer to an exercise must never read as a breach (the second reader
     learns them as full marks, counted by its own MODEL_WEIGHT)."""
-    return [(s, 0, "model", ex.key.get("rubric", "plain-language"))
+    return [(s, 0, "model", ex.key.get("rubric", DEFAULT_RUBRIC))
             for ex, answer in model_answers(ROOT) for s in sentences(answer)] * MODEL_WEIGHT
 
 
@@ -79,7 +80,7 @@ def round_of(name: str) -> str:
 
 def rubric_ids() -> dict[str, str]:
     """Each written exercise's rubric id, from the keys in source/: the tone model's name for the exercise."""
-    return {ex.key["exercise"]: ex.key.get("rubric", "plain-language")
+    return {ex.key["exercise"]: ex.key.get("rubric", DEFAULT_RUBRIC)
             for name in assignments(ROOT) for path in notebooks(ROOT, name) for ex in exercises(path)
             if ex.key.get("kind") == "reflection"}
 

@@ -22,7 +22,7 @@ from course.keys import split_key
 from course.safe_text import for_markdown
 from course.score.payload import find_payloads
 from course.score.ranking import score_ranking
-from course.score.reflection import score_reflection
+from course.score.reflection import DEFAULT_RUBRIC, score_reflection
 from course.score.result import Result
 from course.score.second_reading import FILE, load, reading
 from course.settings import scoring
@@ -72,7 +72,7 @@ def score_payload(key: dict, payloads: list[dict], errors: list[str], reference:
     if key["kind"] == "ranking":
         return score_ranking(answer, key["order"], key.get("ties"))
     second = (lambda text: reading(reader, text, key["exercise"])) if reader else None
-    return score_reflection(answer, key["ideas"], key.get("rubric", "plain-language"), reference=reference,
+    return score_reflection(answer, key["ideas"], key.get("rubric", DEFAULT_RUBRIC), reference=reference,
                             topic=key.get("topic"), second=second)
 
 

@@ -120,8 +120,12 @@ def copied_share(text: str, reference: str) -> float:
     return len(mine & _reference_trigrams(reference)) / len(mine) if mine and reference else 0.0
 
 
+# The rubric a written exercise uses when its key (and its check cell) name none.
+DEFAULT_RUBRIC = "plain-language"
+
+
 @cache
-def load_rubric(rubric_id: str = "plain-language") -> dict:
+def load_rubric(rubric_id: str = DEFAULT_RUBRIC) -> dict:
     text = resources.files("course").joinpath("rubrics", f"{rubric_id}.yaml").read_text("utf-8")
     return yaml_text.load(text)
 
@@ -336,7 +340,7 @@ def _earned(criterion: Criterion, weight: float) -> str:
     return f"earns {criterion.fraction * weight:.0%} out of {weight:.0%}"
 
 
-def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = "plain-language", reference: str = "",
+def score_reflection(answer: Any, ideas: list[dict], rubric_id: str = DEFAULT_RUBRIC, reference: str = "",
                      topic: dict | None = None, second: Callable[[str], float] | None = None) -> Result:
     """Score a written answer against the key's `ideas` and, if given, its `topic` anchors.
 
