@@ -16,6 +16,7 @@ from pathlib import Path
 
 import nbformat
 
+from course.author.cases_check import own_case
 from course.course_files import (
     Exercise,
     assignments,
@@ -29,6 +30,7 @@ from course.errors import CourseError, StepFailed
 from course.grade import batch
 
 MARKER = ".course-demo"
+COURSE_ID = "aplus-4.7-demo"  # with the assignment, exercise and student id, it picks each student's case
 
 Answers = Callable[[Exercise], str | None]  # the answer cell's new source; None leaves it blank
 
@@ -96,9 +98,10 @@ def _write_config(folder: Path, lines: list[str]) -> None:
     (folder / "nbgrader_config.py").write_text(text, encoding="utf-8")
 
 
-def _answer(nb_path: Path, student: Student, exercise_list: list[Exercise]) -> None:
+def _answer(nb_path: Path, student: Student, exercise_list: list[Exercise], course_id: str) -> None:
+    """Answer as the student would, each exercise on their own case (as their kernel would show it)."""
     nb = nbformat.read(nb_path, as_version=4)
-    by_id = {ex.grade_id: ex for ex in exercise_list}
+    by_id = {ex.grade_id: own_case(ex, course_id, nb_path.parent.name, student.id) for ex in exercise_list}
     for cell in nb.cells:
         ex = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
         if ex is not None:
@@ -185,7 +188,7 @@ def _student_turn(student: Student, names: list[str], instructor: Path, work: Pa
         log(f"{student.id}: fetch, answer ({student.expect}), submit {name}")
         _exchange("FetchAssignment", config, name)
         for nb_path in notebooks(home, name, folder="."):
-            _answer(nb_path, student, exercises(instructor / "source" / name / nb_path.name))
+            _answer(nb_path, student, exercises(instructor / "source" / name / nb_path.name), course_id)
             _play(student, nb_path.parent, instructor / "source" / name / nb_path.name)
         _exchange("Submit", config, name)
 
@@ -210,7 +213,7 @@ def run(work: Path, course_dir: Path | None = None, log: Callable[[str], None] =
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     (work / MARKER).write_text("scratch folder of `course demo`: deleted and remade on each run\n")
-    course_id = "aplus-4.7-demo"
+    course_id = COURSE_ID
     exchange, instructor = work / "exchange", work / "instructor"
     exchange.mkdir()
     shutil.copytree(root / "source", instructor / "source")

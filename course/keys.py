@@ -8,6 +8,16 @@
     #   order: [C, A, B]
     ### END HIDDEN TESTS
 
+An exercise with cases (course/cases/<exercise>.yaml: each student gets one) keys each case under
+`cases:`, by number; a case's fields replace the shared ones above it:
+
+    #   cases:
+    #     1: {order: [C, A, B]}
+    #     2: {order: [A, B, C]}
+
+The parsed key then holds the first case's fields at the top (what a caller that knows no cases
+reads), and `case_key` gives any case's.
+
 nbgrader strips the block from the release; at autograde time `StripKeys` removes it again
 before the kernel starts, and `ScoreAnswers` reads it from the gradebook's copy of the source.
 """
@@ -75,6 +85,34 @@ def _parse_cached(body: str) -> dict | None:
     kind = key.get("kind")
     if kind not in KINDS or not key.get("exercise"):
         raise KeyFormatError(f"a {MARK} needs 'exercise' and a 'kind' of {', '.join(KINDS)}")
+    if "cases" in key:
+        return _parse_cases(key)
+    return _check_one(key)
+
+
+def _parse_cases(key: dict) -> dict:
+    """Each case checked as a whole key (shared fields, then its own); the first one's fields on top."""
+    cases = key.pop("cases")
+    if not isinstance(cases, dict) or not cases or not all(
+            type(n) is int and n >= 1 and isinstance(v, dict) for n, v in cases.items()):
+        raise KeyFormatError(f"exercise {key['exercise']!r}: 'cases' must map case numbers (1, 2, 3...) to "
+                             "that case's fields, such as its 'order' or 'ideas'")
+    parsed = {}
+    for number in sorted(cases):
+        fixed = {"exercise", "kind", "objectives", "rubric"} & set(cases[number])
+        if fixed:
+            raise KeyFormatError(f"exercise {key['exercise']!r}, case {number}: {', '.join(sorted(fixed))} is shared "
+                                 "by every case (the same skill, marked the same way); set it above 'cases:'")
+        try:
+            parsed[number] = _check_one({**copy.deepcopy(key), **cases[number]})
+        except KeyFormatError as exc:
+            raise KeyFormatError(f"case {number}: {exc}") from None
+    first = parsed[min(parsed)]
+    return {**first, "cases": parsed}
+
+
+def _check_one(key: dict) -> dict:
+    kind = key["kind"]
     for field in (*KINDS[kind], "objectives"):
         if not key.get(field):
             raise KeyFormatError(f"a {kind} key needs '{field}'")
@@ -133,3 +171,19 @@ def split_key(source: str) -> tuple[str, dict | None]:
         return source, None
     kept.append(source[last:])
     return "".join(kept).rstrip() + "\n", key
+
+
+def case_numbers(key: dict) -> list[int]:
+    """The key's case numbers, in order; [] for an exercise everyone answers alike."""
+    return sorted(key.get("cases") or {})
+
+
+def case_key(key: dict, number: int | None) -> dict:
+    """The key for one case (the key itself when it has no cases, or for None)."""
+    cases = key.get("cases") or {}
+    if number is None or not cases:
+        return key
+    if number not in cases:
+        raise KeyFormatError(f"exercise {key['exercise']!r} has no case {number} (it has {case_numbers(key)})")
+    return cases[number]
+

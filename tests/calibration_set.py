@@ -22,6 +22,7 @@ import nbformat
 from course import yaml_text
 from course.author import second_reader, tone_model
 from course.author.tone_model import round_of
+from course.cases import with_cases
 from course.course_files import assignments, exercises, notebooks
 from course.score import second_reading, tone
 from course.score.reflection import score_reflection
@@ -39,8 +40,10 @@ def shipped_prompts(root: Path = ROOT) -> dict[str, dict]:
     for name in assignments(root):
         for path in notebooks(root, name):
             nb = nbformat.read(path, as_version=4)
-            reference = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-            for ex in exercises(path):
+            found_here = exercises(path)
+            reference = with_cases("\n".join(c.source for c in nb.cells if c.cell_type == "markdown"),
+                                   [ex.key["exercise"] for ex in found_here])
+            for ex in found_here:
                 if ex.key.get("kind") == "reflection":
                     found[ex.key["exercise"]] = {"rubric": ex.key.get("rubric", "plain-language"),
                                                  "ideas": ex.key["ideas"], "prompt": reference,

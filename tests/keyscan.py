@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 
 from course.course_files import assignments, exercises, notebooks
-from course.keys import BLOCK
+from course.keys import BLOCK, case_key, case_numbers
 
 
 def _sources(path: Path) -> list[tuple[str, str]]:
@@ -24,9 +24,9 @@ PUBLIC = ("exercise:", "kind:", "rubric:", "objectives:", "- label:", "course-ke
 
 
 def key_strings(root: Path, model_answers: bool = True, names: list[str] | None = None) -> set[str]:
-    """Every string that would give an answer away (optionally not the model rewrites):
-    each line of a key block, the ranking orders as a student would type them, model rewrites."""
-    found = set()
+    """Every string that would give an answer away (optionally not the model rewrites): each line of a key
+    block, every case's ranking order as a student would type it, model rewrites (every case's)."""
+    found, answers = set(), []
     for name in names or assignments(root):
         for nb in notebooks(root, name):
             for _kind, source in _sources(nb):
@@ -34,13 +34,18 @@ def key_strings(root: Path, model_answers: bool = True, names: list[str] | None 
                     lines = (re.sub(r"^\s*# ?", "", line).strip() for line in block.group("body").splitlines())
                     found |= {line for line in lines if len(line) > 12 and not line.startswith(PUBLIC)}
             for ex in exercises(nb):
-                if ex.key["kind"] == "ranking":
-                    order = ex.key["order"]
-                    found |= {", ".join(f'"{x}"' for x in order), ", ".join(f"'{x}'" for x in order),
-                              ", ".join(order), "".join(order)}
-                elif model_answers:
-                    found.add(ex.solution.split('"""')[-2].strip()[:60])
-    return found
+                for number in case_numbers(ex.key) or [None]:
+                    key = case_key(ex.key, number)
+                    if key["kind"] == "ranking":
+                        order = key["order"]
+                        found |= {", ".join(f'"{x}"' for x in order), ", ".join(f"'{x}'" for x in order),
+                                  ", ".join(order), "".join(order)}
+                    else:
+                        answers.append(" ".join((key.get("answer") or ex.solution.split('"""')[-2]).split()))
+    if model_answers:
+        return found | {answer[:60] for answer in answers}
+    # a case's model answer is a key block's `answer:` (folded lines): only a model answer, like the rewrites
+    return {line for line in found if not any(line in answer for answer in answers)}
 
 
 def _scan(files, secrets):

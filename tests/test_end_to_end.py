@@ -7,8 +7,11 @@ import nbformat
 import pytest
 
 from course import demo
+from course.author.cases_check import own_case
+from course.cases import case_for, with_cases
 from course.course_files import assignments, exercises, notebooks
-from course.grade.scoring_steps import score_payload
+from course.grade.scoring_steps import read_case, score_payload
+from course.keys import case_numbers
 from course.score import second_reading
 from course.score.ranking import scored_pairs
 
@@ -21,11 +24,12 @@ def scores(demo_run):
     return {(row["student"].split()[0], row["assignment"]): row for row in demo.score_table(instructor)}
 
 
-def exercise_list(root, name):
-    """Each kind's exercises (08-difficult has two rankings)."""
+def exercise_list(root, name, student=None):
+    """Each kind's exercises (08-difficult has two rankings), as `student` meets them: their own case's key."""
     (nb,) = notebooks(root, name)
     kinds: dict[str, list] = {}
     for ex in exercises(nb):
+        ex = own_case(ex, demo.COURSE_ID, name, student) if student else ex
         kinds.setdefault(ex.key["kind"], []).append(ex)
     return kinds
 
@@ -46,14 +50,16 @@ def _honest(ex, demo_run, name):
     exec(demo._first_sentences(ex), namespace)
     reader = second_reading.load(str(demo_run[0] / second_reading.FILE))
     assert reader, "the demo course grades with the course's second reader"
-    result = score_payload(ex.key, [{"answer": namespace[ex.variable]}], [], _reference(demo_run, name), reader)
+    result = score_payload(ex.key, [{"answer": namespace[ex.variable]}], [], _reference(demo_run, name),
+                           reader if read_case(ex.case) else None)
     return result.points(_points(demo_run, name, ex.check_id))
 
 
 def _reference(demo_run, name):
     instructor, _ = demo_run
     (nb,) = notebooks(instructor, name)
-    return "\n".join(c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "markdown")
+    markdown = "\n".join(c.source for c in nbformat.read(nb, as_version=4).cells if c.cell_type == "markdown")
+    return with_cases(markdown, [ex.key["exercise"] for ex in exercises(nb)])
 
 
 def test_every_student_has_a_graded_row(scores, root):
@@ -77,7 +83,7 @@ def test_blank_release_scores_zero(scores, name):
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_partial_scores_what_the_rules_say(scores, root, demo_run, name):
     row = scores[("Ben", name)]
-    exs = exercise_list(root, name)
+    exs = exercise_list(root, name, "ben")
     (reflection,) = exs["reflection"]
     for ranking in exs["ranking"]:
         pairs = len(scored_pairs(ranking.key["order"], ranking.key.get("ties")))  # pairs inside a tie are not scored
@@ -95,7 +101,7 @@ def test_raising_answers_score_zero(scores, name):
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_infinite_loop_scores_zero_only_for_what_it_breaks(scores, root, demo_run, name):
     row = scores[("Eli", name)]
-    exs = exercise_list(root, name)
+    exs = exercise_list(root, name, "eli")
     assert all(row[ranking.check_id] == 0 for ranking in exs["ranking"])
     (reflection,) = exs["reflection"]
     assert row[reflection.check_id] == _points(demo_run, name, reflection.check_id)
@@ -104,12 +110,29 @@ def test_infinite_loop_scores_zero_only_for_what_it_breaks(scores, root, demo_ru
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_monkeypatching_earns_no_more_than_its_real_answers(scores, root, demo_run, name):
     row = scores[("Fay", name)]
-    exs = exercise_list(root, name)
+    exs = exercise_list(root, name, "fay")
     # the forged helper recorded nothing; its real ranking is reversed
     assert all(row[ranking.check_id] == 0 for ranking in exs["ranking"])
     honest = _honest(exs["reflection"][0], demo_run, name)
     assert row[exs["reflection"][0].check_id] == honest
     assert row["total"] <= honest
+
+
+def test_the_demo_class_meets_several_cases_and_each_is_told_its_own(root, demo_run):
+    instructor, _ = demo_run
+    met = {}
+    for name in ASSIGNMENTS:
+        (nb,) = notebooks(root, name)
+        for ex in exercises(nb):
+            count = len(case_numbers(ex.key))
+            met[ex.key["exercise"]] = {case_for(demo.COURSE_ID, name, ex.key["exercise"], s.id, count)
+                                       for s in demo.CLASS}
+            for student in demo.CLASS:
+                html = (instructor / "feedback" / student.id / name / f"{nb.stem}.html").read_text()
+                number = case_for(demo.COURSE_ID, name, ex.key["exercise"], student.id, count)
+                assert f"Your case: case {number} of {count}" in html
+    assert sum(len(cases) >= 2 for cases in met.values()) >= 0.8 * len(met)
+    assert set().union(*met.values()) == {1, 2, 3}
 
 
 def test_csv_export_is_quoted_and_complete(demo_run):

@@ -26,12 +26,12 @@ import nbformat
 import pytest
 from activescan import new_active_content
 from grader_view_corpus import CASES, HOSTILE_IDS, PATTERN_ID, hostile_log
-from helpers import CHROMIUM, CHROMIUM_ARGS, free_port, jupyter
+from helpers import CHROMIUM, CHROMIUM_ARGS, free_port, jupyter, own_exercises
 from hostile_corpus import FULL, Kit
 
 from course.author.nbgrader_run import nbgrader
-from course.course_files import exercises
 from course.grade.batch import PATTERN_ID as PATTERN_REASON
+from course.grade.batch import course_id
 
 ASSIGNMENT, NOTEBOOK = "02-proper-language", "proper-language"
 TOKEN = "grader-view-test"
@@ -75,7 +75,8 @@ def _students(port: int) -> dict[str, object]:
 
 def _hand_in(course: Path, student: str, build) -> Path:
     release = course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    by_answer = {ex.grade_id: ex for ex in exercises(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")}
+    by_answer = own_exercises(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", course_id(course), ASSIGNMENT,
+                              student)
     folder = course / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True)
     (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import CELL_TIMEOUT
+from helpers import CELL_TIMEOUT, own_exercises
 from hostile_corpus import CASES, FULL, Kit
 from keyscan import MARKERS, _scan, key_strings
 
 from course.author.nbgrader_run import nbgrader
-from course.course_files import exercises
+from course.grade.batch import course_id
 
 ASSIGNMENT = "02-proper-language"
 NOTEBOOK = "proper-language"
@@ -34,8 +34,9 @@ def batch(root, tmp_path_factory):
     shutil.copytree(root / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
     nbgrader("generate_assignment", ASSIGNMENT, "--force", cwd=course)
     release = course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    by_answer = {ex.grade_id: ex for ex in exercises(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")}
     for case in CASES:
+        by_answer = own_exercises(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", course_id(course), ASSIGNMENT,
+                                  case.name)
         folder = course / "submitted" / case.name / ASSIGNMENT
         folder.mkdir(parents=True)
         (folder / "timestamp.txt").write_text("2026-11-20 10:00:00.000000 UTC")

@@ -25,9 +25,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from helpers import CHROMIUM, CHROMIUM_ARGS, OUTPUT, artifacts, free_port, quiet_lab_settings
-
-from course.course_files import exercises
+from helpers import CHROMIUM, CHROMIUM_ARGS, OUTPUT, artifacts, free_port, own_exercises, quiet_lab_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = "aplus-4.7"
@@ -180,9 +178,9 @@ def _in_terminal(hub, server: str, command: str, timeout: float = 600) -> tuple[
         _request(f"{server}/api/terminals/{name}", "DELETE")
 
 
-def _answer(model: dict, source_nb: Path, wants: dict) -> dict:
-    """The notebook with each answer cell replaced by the solution where this student wants it."""
-    by_id = {ex.grade_id: ex for ex in exercises(source_nb)}
+def _answer(model: dict, source_nb: Path, wants: dict, student: str) -> dict:
+    """The notebook with each answer cell replaced by the solution to the student's own case where they want it."""
+    by_id = own_exercises(source_nb, COURSE, ASSIGNMENT, student)
     for cell in model["cells"]:
         ex = by_id.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
         if ex is not None and wants[ex.key["kind"]]:
@@ -210,7 +208,7 @@ def graded(hub):
         assert [a["status"] for a in listed["value"]] == ["fetched"], listed
         path = f"{COURSE}/{ASSIGNMENT}/{NOTEBOOK}"  # where fetch puts it: one folder per course
         model = _json(f"{url}/api/contents/{path}?content=1")
-        notebook = _answer(model["content"], source_nb, wants)
+        notebook = _answer(model["content"], source_nb, wants, student)
         _json(f"{url}/api/contents/{path}", "PUT", body={"type": "notebook", "format": "json", "content": notebook})
         submitted = _json(f"{url}/assignments/submit", "POST", form={"course_id": COURSE, "assignment_id": ASSIGNMENT})
         assert submitted["success"], submitted

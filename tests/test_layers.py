@@ -8,7 +8,7 @@
     score          ranking, reflection, tone, payload, ...        the bottom layer
     play           the scenario engine and its widget             the bottom layer
     bottom         errors, yaml_text, safe_text, outline, keys,   nothing else of course
-                   settings, course_files
+                   settings, course_files, cases, nbgrader_files
 
 Every module is parsed (not imported), and every import counts: at the top of the file, inside a
 function, `from course import x` and relative ones alike. A module that fits no layer fails the test
@@ -27,7 +27,7 @@ import course
 PACKAGE = Path(course.__file__).resolve().parent
 
 BOTTOM = {"course", "course.errors", "course.yaml_text", "course.safe_text", "course.outline", "course.keys",
-          "course.settings", "course.course_files", "course.programs"}
+          "course.settings", "course.course_files", "course.programs", "course.cases", "course.nbgrader_files"}
 # What each layer may import (its own modules always, listed for clarity); the entry points may import anything.
 ALLOWED = {
     "bottom": {"bottom"},

@@ -7,6 +7,8 @@ feedback through a real exchange folder.
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +16,9 @@ from datetime import datetime
 
 import pytest
 
+from course.author.cases_check import own_case
 from course.author.nbgrader_run import nbgrader
+from course.cases import case_for
 from course.course_files import exercises
 from course.grade.model_answers import model_answer, not_yet
 
@@ -68,6 +72,12 @@ def test_no_due_date_and_before_the_due_date_are_refused_and_nothing_is_written(
     assert "Model answer" not in feedback_html(graded)
 
 
+def model_answer_text(ex) -> str:
+    scope: dict = {}
+    exec(ex.solution, scope)
+    return scope[ex.variable]
+
+
 def test_after_the_due_date_every_exercise_gets_its_model_answer_and_it_is_released(graded, root):
     nbgrader("db", "assignment", "add", ASSIGNMENT, "--duedate=2026-11-21 09:00:00 UTC", cwd=graded)
     done = course_cli(graded, "answers", ASSIGNMENT)
@@ -76,9 +86,15 @@ def test_after_the_due_date_every_exercise_gets_its_model_answer_and_it_is_relea
     page = feedback_html(graded)
     found = exercises(root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     assert page.count("Model answer") == len(found) >= 3  # two rankings and a written answer
-    ranking = next(ex for ex in found if ex.key["kind"] == "ranking")
+    # each exercise's model answer is for ana's own case (course id "aplus", as the course's settings say)
+    ranking = own_case(next(ex for ex in found if ex.key["kind"] == "ranking"), "aplus", ASSIGNMENT, "ana")
+    written = own_case(next(ex for ex in found if ex.key["kind"] == "reflection"), "aplus", ASSIGNMENT, "ana")
     assert ", ".join(ranking.key["order"]) in page
     assert "A full answer covers: restates what the customer said" in page
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert " ".join(model_answer_text(written).split())[:60] in text
+    number = case_for("aplus", ASSIGNMENT, ranking.key["exercise"], "ana", 3)
+    assert f"for your case, case {number} of 3" in page
     released = list((graded.parent / "exchange" / "aplus" / "feedback").glob("*.html"))
     assert len(released) == 1 and "Model answer" in released[0].read_text()
 

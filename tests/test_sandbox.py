@@ -21,11 +21,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import own_exercises
 from hostile_corpus import FULL, RANK_ANSWER
 from keyscan import key_strings
 
 from course.author.nbgrader_run import nbgrader
-from course.course_files import exercises
 from course.errors import CourseError
 from course.grade import batch, sandbox
 
@@ -151,10 +151,11 @@ TIMEOUT = 12  # seconds per cell: room for a slow attack on a loaded CI machine 
 
 def _build(course: Path, port: int, exchange: Path) -> None:
     release = course / "release" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
-    by_answer = {ex.grade_id: ex for ex in exercises(course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")}
-    wrong = f"ranking = {list(reversed(by_answer[RANK_ANSWER].key['order']))!r}\n"
     students = {name: None for name in HONEST} | ATTACKS | LOOPING
     for name, attack in students.items():
+        source = course / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+        by_answer = own_exercises(source, batch.course_id(course), ASSIGNMENT, name)
+        wrong = f"ranking = {list(reversed(by_answer[RANK_ANSWER].key['order']))!r}\n"
         nb = nbformat.read(release, as_version=4)
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")

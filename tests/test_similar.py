@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from course.cases import load_cases
 from course.course_files import exercises, read_cells
 from course.grade import similar
 from course.score.payload import make_payload
@@ -49,10 +50,12 @@ def prompt_of(exercise: str) -> str:
 
 
 def prompt_cell() -> str:
-    """The markdown cell that sets the written exercise, as a student would paste it (without the Markdown)."""
+    """The markdown cell that sets the written exercise and the case under it, as a student would paste them
+    (without the Markdown)."""
     cells = read_cells(ROOT / "release" / ASSIGNMENT / NOTEBOOK)
     at = next(i for i, c in enumerate(cells) if c["metadata"].get("nbgrader", {}).get("grade_id") == written().grade_id)
-    return re.sub(r"[#>*]", " ", cells[at - 1]["source"])
+    prompt = next(c["source"] for c in reversed(cells[:at]) if c["cell_type"] == "markdown")
+    return re.sub(r"[#>*]", " ", f"{prompt}\n{load_cases(written().key['exercise'])[0].text}")
 
 
 def own_words(text: str, prompt: str) -> int:
@@ -186,7 +189,7 @@ def test_without_a_release_the_prompt_comes_from_the_source_without_its_solution
     shutil.copy(SOURCE, tmp_path / "source" / ASSIGNMENT / NOTEBOOK)
     prompt = similar.release_prompt(tmp_path, ASSIGNMENT, tmp_path / "source" / ASSIGNMENT / NOTEBOOK, ex.grade_id)
     model = re.findall(r'"""(.*?)"""', ex.solution, re.DOTALL)[-1].strip()
-    assert "Ms. Chen runs a small travel agency" in prompt and "Write your explanation for Ms. Chen" in prompt
+    assert "Ms. Chen runs a small travel agency" in prompt  # case 1's text: every case is part of the prompt
     assert sentences(model)[0] not in prompt  # copying the model answer is not the prompt's doing
     released = similar.release_prompt(ROOT, ASSIGNMENT, SOURCE, ex.grade_id)
     assert similar.prompt_runs(prompt) <= similar.prompt_runs(released)

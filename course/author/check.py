@@ -10,11 +10,10 @@ from pathlib import Path
 
 import nbformat
 
+from course.author.cases_check import case_problems, option_problems, ranked_options
 from course.author.coverage import gaps, taught_ids
 from course.author.fairness import (
-    MAX_LENGTH_CREDIT,
     decisions,
-    ranking_length_credit,
     ranking_options,
     ranking_share_problems,
     scenario_problems,
@@ -77,8 +76,9 @@ def check_scenarios(folder: Path, report: Report) -> dict[str, Scenario]:
     return ok
 
 
-def rankings_in(nb_path: Path, found: list[Exercise]) -> list[tuple[str, dict[str, str], list[str]]]:
-    """Each ranking exercise's name, the options listed above its answer cell, and its key's order."""
+def rankings_in(nb_path: Path, found: list[Exercise]) -> list[tuple[str, dict[str, str], dict, bool]]:
+    """Each ranking's name, its options, its key, and whether they are a case's (which case_problems
+    checks): per case where it has cases, else the options listed in the markdown above its answer cell."""
     options_above: dict[str, dict[str, str]] = {}
     latest: dict[str, str] = {}
     for cell in read_cells(nb_path):
@@ -87,8 +87,14 @@ def rankings_in(nb_path: Path, found: list[Exercise]) -> list[tuple[str, dict[st
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id:
             options_above[grade_id] = latest
-    return [(ex.key["exercise"], options_above.get(ex.grade_id, {}), ex.key["order"])
-            for ex in found if ex.key["kind"] == "ranking"]
+    found_rankings = []
+    for ex in found:
+        per_case = ranked_options(ex)
+        if per_case:
+            found_rankings += [(name, options, key, True) for name, options, key in per_case]
+        elif ex.key["kind"] == "ranking":
+            found_rankings.append((ex.key["exercise"], options_above.get(ex.grade_id, {}), ex.key, False))
+    return found_rankings
 
 
 def check_notebooks(root: Path, known_scenarios: dict[str, Scenario], report: Report) -> None:
@@ -140,21 +146,12 @@ def check_notebooks(root: Path, known_scenarios: dict[str, Scenario], report: Re
                         "`python -m course.author.rubric_blocks` to write the rubric's criteria and weights into it"
                     )
             report.problems += [f"{nb_path}: {p}" for p in reflection_problems(nb, found)]
-            keys = {ex.key["exercise"]: ex.key for ex in found}
-            for exercise, options, order in rankings_in(nb_path, found):
-                if sorted(options) != sorted(order):
-                    report.problems.append(
-                        f"{nb_path}: ranking {exercise!r} lists options {''.join(sorted(options)) or 'none'} above its "
-                        f"answer cell, but its key orders {''.join(sorted(order))}; list each as '- **A.** text'"
-                    )
-                    continue
-                credit = ranking_length_credit(options, order, keys[exercise].get("ties"))
-                if credit > MAX_LENGTH_CREDIT:
-                    report.problems.append(
-                        f"{nb_path}: ranking {exercise!r}: ordering its options longest first earns {credit:.0%} "
-                        f"(at most {MAX_LENGTH_CREDIT:.0%}); shorten strong options or lengthen weak ones"
-                    )
-                rankings.append((f"{nb_path.parent.name}/{exercise}", options, order))
+            report.problems += case_problems(nb_path)
+            for name, options, key, of_case in rankings_in(nb_path, found):
+                if not of_case:
+                    report.problems += [f"{nb_path}: {p}" for p in option_problems(f"ranking {name!r}", options, key)]
+                if sorted(options) == sorted(key["order"]):
+                    rankings.append((f"{nb_path.parent.name}/{name}", options, key["order"]))
         report.problems += assignment_problems(root, name, known_scenarios, outline, rules())
     report.problems += ranking_share_problems(rankings)
 

@@ -17,6 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from course.cases import case_for
+from course.grade.batch import course_id
+
 if TYPE_CHECKING:
     from nbgrader.api import Gradebook
 
@@ -25,7 +28,7 @@ GRADE_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name"
                  "raw_score", "late_submission_penalty", "score", "max_score", "status"]
 # objectives-long.csv: one row per student per exercise.
 LONG_COLUMNS = ["student_id", "last_name", "first_name", "assignment", "notebook", "cell", "exercise", "kind",
-                "subobjectives", "score", "max_score", "status"]
+                "subobjectives", "score", "max_score", "status", "case"]  # case: the student's case, if it has cases
 NOT_GRADED = "submitted, not graded"
 
 
@@ -222,6 +225,7 @@ def grade_rows(source: Gradebook | Book, students: list[str] | None = None, assi
 def exercise_objectives(root: Path) -> dict[tuple[str, str], dict]:
     """(assignment, check cell id) -> {"exercise", "kind", "subobjectives"}, from the instructor's keys."""
     from course.course_files import assignments, exercises, notebooks
+    from course.keys import case_numbers
     from course.outline import load_outline
 
     outline = load_outline()
@@ -235,7 +239,7 @@ def exercise_objectives(root: Path) -> dict[tuple[str, str], dict]:
                     if sub in outline and sub not in subs:
                         subs.append(sub)
                 found[(name, ex.check_id)] = {"exercise": ex.key["exercise"], "kind": ex.key["kind"],
-                                              "subobjectives": subs}
+                                              "subobjectives": subs, "cases": len(case_numbers(ex.key))}
     return found
 
 
@@ -244,6 +248,7 @@ def exercise_rows(source: Gradebook | Book, root: Path, students: list[str] | No
     """One row per student per graded cell, with the sub-objectives that cell assesses."""
     book = _book(source)
     meta = exercise_objectives(root)
+    course = course_id(root)
     rows = []
     for task in _chosen(book.tasks, assignments, "name"):
         cells = sorted(task.cells, key=lambda cell: (cell[0], cell[1]))
@@ -262,6 +267,8 @@ def exercise_rows(source: Gradebook | Book, root: Path, students: list[str] | No
                     "kind": info.get("kind", ""), "subobjectives": ";".join(info.get("subobjectives", [])),
                     "score": _num(scores.get((nb_name, cell))), "max_score": _num(max_score),
                     "status": status,
+                    "case": case_for(course, task.name, info["exercise"], person.id, info["cases"]) if info.get("cases")
+                    else "",
                 })
     return rows
 

@@ -69,25 +69,12 @@ class Summary:
 def load_config(root: Path, db_url: str | None = None):
     """The nbgrader settings `nbgrader` itself would use in the course folder, as a traitlets Config.
 
-    Like nbgrader: each nbgrader_config.py on Jupyter's config path (system, then the user's
-    ~/.jupyter, where a hub writes the exchange and course id at spawn), then the course folder's,
-    later ones winning; `db_url` (from --db-url) wins over all.
+    Like nbgrader (course.nbgrader_files), the course folder's file last; `db_url` (from --db-url) wins over all.
     """
-    from jupyter_core.paths import jupyter_config_path
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    from course.errors import CourseError
     from course.grade import gradebook
+    from course.nbgrader_files import read_settings
 
-    config = Config()
-    for folder in [*reversed(jupyter_config_path()), str(root)]:
-        if (Path(folder) / "nbgrader_config.py").is_file():
-            try:
-                config.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
-            except Exception as exc:  # the file is the instructor's Python: whatever it raises is theirs to fix
-                raise CourseError(f"{Path(folder) / 'nbgrader_config.py'} does not load ({type(exc).__name__}: "
-                                  f"{exc}); fix the file: nbgrader reads it too") from None
+    config = read_settings(root)
     config.CourseDirectory.root = str(root)
     if db_url:
         config.CourseDirectory.db_url = gradebook.normalize(db_url)
@@ -112,6 +99,15 @@ def gradebook_url(root: Path, db_url: str | None = None) -> str:
     with settings_only():
         config = load_config(root, db_url)
     return config.CourseDirectory.get("db_url") or f"sqlite:///{os.path.abspath(Path(root) / 'gradebook.db')}"
+
+
+def course_id(root: Path) -> str:
+    """The course's id in its settings ("" when none), read without the grading pipeline."""
+    from course.cases import course_of
+    from course.grade.config import settings_only
+
+    with settings_only():
+        return course_of(load_config(root))
 
 
 def worker_db_url(db_url: str) -> str:

@@ -77,10 +77,11 @@ def _pipeline(c) -> None:
     from course.grade.model_answers import ModelAnswers
     from course.grade.restore import RestoreCells
     from course.grade.safe_execute import SafeExecute
-    from course.grade.scoring_steps import HoldFlagged, ScoreAnswers, StripKeys
+    from course.grade.scoring_steps import HoldFlagged, NoteShownCases, ScoreAnswers, StripKeys
 
     c.Autograde.sanitize_preprocessors = [
-        ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, OverwriteCells, StripKeys, CheckCellMetadata,
+        NoteShownCases, ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreCells, OverwriteCells, StripKeys,
+        CheckCellMetadata,
     ]
     c.Autograde.autograde_preprocessors = [
         SafeExecute, ScoreAnswers, CapOutputs, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, MakeInert,

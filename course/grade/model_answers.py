@@ -16,6 +16,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
+from course.grade.scoring_steps import own_case
 from course.keys import split_key
 
 REGION = re.compile(r"### BEGIN SOLUTION\n(?P<body>.*?)### END SOLUTION", re.DOTALL)
@@ -90,7 +91,12 @@ class ModelAnswers(NbGraderPreprocessor):
                     continue
                 key = split_key(source)[1]
                 if key is not None:
-                    added = new_markdown_cell(model_answer(key, solution), metadata={MARK: True})
+                    key, case, count = own_case(self.config, info, key)
+                    text = model_answer(key, key.get("answer") or solution)
+                    if case is not None:
+                        where = f"for your case, case {case.number} of {count} (released after the due date)"
+                        text = text.replace("(released after the due date)", where, 1)
+                    added = new_markdown_cell(text, metadata={MARK: True})
                     cells.append(added)
         nb.cells = cells
         return nb, resources

@@ -1,16 +1,21 @@
 """The autograde steps that handle answer keys and scores (nbgrader preprocessors, listed in
 course.grade.config; the autograde driver itself is nbgrader's, or course.grade.batch for a class).
 
+NoteShownCases runs first while sanitising, before the outputs are cleared: it notes which case each
+case cell showed (the student's kernel's claim, used only to tell them if it was not theirs).
 StripKeys runs while sanitising, right after nbgrader restores the source test cells: it cuts
 the key block, so the key never reaches the autograded file or the kernel. ScoreAnswers runs
 right after execution: it reads the answer the test cell emitted, scores it against the key
-from the gradebook (with course.score), and replaces the cell's output with feedback and a plain
-float score. HoldFlagged runs after the scores are saved: a cell flagged for review waits for a grader.
+from the gradebook (with course.score) for the student's own case, worked out again from the
+student id nbgrader is grading, and replaces the cell's output with feedback and a plain float
+score, and each case cell's output with the case it was marked on. HoldFlagged runs after the
+scores are saved: a cell flagged for review waits for a grader.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -18,7 +23,18 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
-from course.keys import split_key
+from course.cases import (
+    CASE_CELL,
+    OUTPUT_MARK,
+    Case,
+    case_for,
+    case_output,
+    course_of,
+    has_cases,
+    load_cases,
+    with_cases,
+)
+from course.keys import case_key, case_numbers, split_key
 from course.safe_text import for_markdown
 from course.score.payload import find_payloads
 from course.score.ranking import score_ranking
@@ -40,6 +56,56 @@ class StripKeys(NbGraderPreprocessor):
             if is_test_cell(cell):
                 cell.source, _key = split_key(cell.source)
         return nb, resources
+
+
+SHOWN = "course_shown_case"  # a case cell's metadata from NoteShownCases: {"exercise": ..., "case": n}
+NAME = re.compile(r"[\w.-]{1,100}")
+
+
+class NoteShownCases(NbGraderPreprocessor):
+    """Note which case each case cell of the submission showed, before nbgrader clears the outputs.
+
+    It is what the student's kernel displayed, so only a claim: it never picks the key, it only lets the
+    feedback say "your notebook showed case 1, but yours is case 2" when they differ."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            cell.metadata.pop(SHOWN, None)
+            for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                mark = (out.get("metadata") or {}).get(OUTPUT_MARK) if isinstance(out, dict) else None
+                exercise, number = (mark.get("exercise"), mark.get("case")) if isinstance(mark, dict) else (None, None)
+                if isinstance(exercise, str) and NAME.fullmatch(exercise) and type(number) is int and 0 < number < 100:
+                    cell.metadata[SHOWN] = {"exercise": exercise, "case": number}
+        return nb, resources
+
+
+def own_case(config, info: dict, key: dict) -> tuple[dict, Case | None, int]:
+    """(the key for the student's own case, that case, how many there are): from the student id nbgrader
+    is grading (course.cases.case_for), never from the notebook. An exercise without cases: (key, None, 0)."""
+    numbers = case_numbers(key)
+    if not numbers or not has_cases(key["exercise"]):
+        return key, None, 0
+    cases = load_cases(key["exercise"])
+    number = case_for(course_of(config), info["assignment"], key["exercise"], info["student"], len(numbers))
+    return case_key(key, numbers[number - 1]), cases[number - 1], len(numbers)
+
+
+def read_case(number: int | None) -> bool:
+    """Whether the second reader marks this case: it learned from hand-marked answers to each exercise as it
+    was before cases, which is case 1, and reads an answer about another customer as off the mark (a model
+    answer to case 2 or 3 reads 0.1 to 0.9 of full marks). The rubric alone marks the other cases until the
+    reader is refitted on blind answers to them (docs/calibration.md)."""
+    return number is None or number == 1
+
+
+def case_lines(case: Case, count: int, shown: int | None) -> list[str]:
+    """The feedback's first line for an exercise with cases: which case it was marked on, and why."""
+    lines = [f"Marked on your case: case {case.number} of {count} ({case.title})."]
+    if shown is not None and shown != case.number:
+        lines.append(f"Your notebook showed case {shown}, not yours. Each student's case comes from their student "
+                     f"id, so an edited or copied notebook does not change it: this answer was marked on case "
+                     f"{case.number}, the one shown above it now.")
+    return lines
 
 
 REVIEW = "Flagged for a grader to look at:"
@@ -116,8 +182,11 @@ class ScoreAnswers(NbGraderPreprocessor):
                              "(build it with `python -m course.author.second_reader`)", Path(root) / FILE)
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
-            # The exercise's own words (prompts and notes): copying them earns nothing.
-            reference = "\n".join(c.source for c in notebook.source_cells if c.cell_type == "markdown")
+            # The exercise's own words (prompts, notes and every case): copying them earns nothing.
+            shown = {c.metadata[SHOWN]["exercise"]: c.metadata[SHOWN]["case"] for c in nb.cells if SHOWN in c.metadata}
+            case_cells = {name: c for c in nb.cells if c.cell_type == "code" for name in CASE_CELL.findall(c.source)}
+            reference = with_cases("\n".join(c.source for c in notebook.source_cells if c.cell_type == "markdown"),
+                                   case_cells)
             for cell in nb.cells:
                 if not is_test_cell(cell):
                     continue
@@ -129,10 +198,17 @@ class ScoreAnswers(NbGraderPreprocessor):
                 _src, key = split_key(source)
                 if key is None:
                     continue
+                key, case, count = own_case(self.config, info, key)
                 points = float(cell.metadata["nbgrader"].get("points", 0))
                 payloads = find_payloads(cell.get("outputs", []), key["exercise"])
                 errors = _errors(cell.get("outputs", []))
-                result = score_payload(key, payloads, errors, reference, reader)
+                second = reader if read_case(case and case.number) else None
+                result = score_payload(key, payloads, errors, reference, second)
+                if case is not None:
+                    result.lines[:0] = case_lines(case, count, shown.get(key["exercise"]))
+                    if key["exercise"] in case_cells:
+                        case_cells[key["exercise"]].outputs = [nbformat.v4.new_output(
+                            "display_data", **case_output(key["exercise"], case, count, info["student"]))]
                 review = review_reason(key, result, errors)
                 cell.outputs = feedback_outputs(result, points, review)
                 if review:

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 from rapidfuzz.utils import default_process
 
+from course.cases import shown_in, with_cases
 from course.course_files import Exercise, exercises, notebooks, read_cells
 from course.errors import CourseError
 from course.score.payload import find_payloads
@@ -117,9 +118,11 @@ def answer_text(cells: list[dict], exercise: Exercise) -> str | None:
 
 
 def _notebook_prompt(cells: list[dict], grade_id: str) -> str:
-    """The notebook's own text: every markdown cell (the task, the notes and their examples) and the answer
-    cell as released (comment lines, any template), solution region cut if this is the source notebook."""
-    text = [c["source"] for c in cells if c.get("cell_type") == "markdown"]
+    """The notebook's own text: every markdown cell (the task, the notes and their examples), the answer
+    cell as released (comment lines, any template), solution region cut if this is the source notebook, and
+    every case it shows."""
+    markdown = "\n".join(c["source"] for c in cells if c.get("cell_type") == "markdown")
+    text = [with_cases(markdown, shown_in(c["source"] for c in cells if c.get("cell_type") == "code"))]
     text += [SOLUTION_REGION.sub("", c["source"]) for c in cells
              if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
     return "\n".join(text)
