@@ -288,7 +288,7 @@ def cmd_answers(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Figures (PNG) and tables (CSV) for graders without Jupyter: the dashboard's content."""
-    from course.export.report import load_exports, summary_table, write_report
+    from course.export.report import case_statistics, case_warnings, load_exports, summary_table, write_report
 
     root = find_course(args.course_dir)
     _gradebook(root, None)
@@ -299,7 +299,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise cannot_write("--out", exc) from None
     for path in written:
         print(for_terminal(f"wrote {path}"))
-    print(for_terminal(summary_table(load_exports(out)["grades"]).to_string(index=False), newlines=True))
+    data = load_exports(out)
+    print(for_terminal(summary_table(data["grades"]).to_string(index=False), newlines=True))
+    for line in case_warnings(case_statistics(data["objectives-long"])):
+        print(for_terminal(f"case flagged: {line}"))
     return 0
 
 

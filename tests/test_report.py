@@ -76,6 +76,39 @@ def test_difficulty_and_discrimination_on_a_known_class():
                                                                 abs=0.01)
 
 
+def _case_rows(shares: dict[int, list[float]], status: str = "graded") -> list[dict]:
+    return [{"student_id": f"c{case}-{i}", "assignment": "x", "exercise": "ex", "kind": "ranking", "score": share * 4,
+             "max_score": 4, "status": status, "case": case}
+            for case, scores in shares.items() for i, share in enumerate(scores)]
+
+
+def test_a_case_much_harder_than_its_siblings_is_flagged_with_its_figures():
+    rows = _case_rows({1: [1.0, 0.75, 1.0, 0.75, 1.0, 0.5], 2: [0.25, 0.5, 0.25, 0.5, 0.25, 0.25],
+                       3: [0.75, 1.0, 0.75, 1.0, 0.75, 0.5]})
+    rows += _case_rows({2: [0.0] * 5}, status="missing")  # missing work is not an answer to the case
+    rows.append({**rows[0], "exercise": "no-cases", "case": ""})
+    cases = report.case_statistics(pd.DataFrame(rows)).set_index("case")
+    assert list(cases.index) == [1, 2, 3] and (cases["students"] == 6).all()
+    assert cases.loc[2, "difficulty"] == 0.33 and cases.loc[2, "typical"] == 0.79 and cases.loc[2, "gap"] == -0.46
+    assert cases.loc[2, "flag"] == "harder than its siblings" and cases.loc[1, "flag"] == cases.loc[3, "flag"] == ""
+    (line,) = report.case_warnings(cases.reset_index())
+    assert "x ex case 2: harder than its siblings: difficulty 0.33 on 6 student(s) against 0.79" in line
+
+
+def test_a_case_gap_on_a_few_students_is_only_a_maybe():
+    cases = report.case_statistics(pd.DataFrame(_case_rows({1: [1.0, 1.0], 2: [0.0, 0.25, 0.0], 3: [1.0, 0.75]})))
+    assert cases.set_index("case").loc[2, "flag"].startswith("maybe harder")
+
+
+def test_the_report_writes_each_students_case_and_the_case_table(written):
+    instructor, out = written
+    long = pd.read_csv(out / "objectives-long.csv", keep_default_na=False)
+    assert set(long["case"]) <= {1, 2, 3} and long["case"].nunique() == 3
+    cases = pd.read_csv(out / "case-statistics.csv")
+    assert list(cases.columns) == report.CASE_COLUMNS
+    assert cases.groupby(["assignment", "exercise"])["students"].sum().eq(6).all()
+
+
 def test_report_without_a_gradebook_says_what_to_do(tmp_path, root, capsys):
     (tmp_path / "source").symlink_to(root / "source")
     (tmp_path / "nbgrader_config.py").write_text((root / "nbgrader_config.py").read_text())

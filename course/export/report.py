@@ -156,6 +156,47 @@ def item_statistics(long: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["assignment", "exercise", "kind", "students", "difficulty", "discrimination"])
 
 
+# A case is flagged when its difficulty is this far from the typical (median) case of its exercise, with at
+# least MIN_CASE_STUDENTS students on it and on the others: a gap of 0.2 is a fifth of full marks, more than a
+# neighbour swap costs in a ranking. The median, not the others' mean, so one odd case does not make its
+# siblings look odd too.
+CASE_GAP = 0.2
+MIN_CASE_STUDENTS = 5
+CASE_COLUMNS = ["assignment", "exercise", "case", "students", "difficulty", "typical", "gap", "flag"]
+
+
+def case_statistics(long: pd.DataFrame) -> pd.DataFrame:
+    """Per case of each exercise with cases: difficulty (mean share of points), the typical case's (the median
+    of its exercise's cases), the gap, and a flag when the case looks much harder or easier than its siblings."""
+    graded = long[long["status"] == "graded"].copy()
+    graded["case"] = pd.to_numeric(graded.get("case", pd.Series(dtype=float)), errors="coerce")
+    graded = graded.dropna(subset=["case"])
+    graded["share"] = graded["score"].astype(float) / graded["max_score"].astype(float)
+    rows = []
+    for (assignment, exercise), part in graded.groupby(["assignment", "exercise"]):
+        means = part.groupby("case")["share"].mean()
+        typical = means.median() if len(means) > 1 else float("nan")
+        for case, mine in part.groupby("case"):
+            others = part[part["case"] != case]["share"]
+            difficulty = mine["share"].mean()
+            gap = difficulty - typical
+            enough = len(mine) >= MIN_CASE_STUDENTS and len(others) >= MIN_CASE_STUDENTS
+            flag = ("" if pd.isna(gap) or abs(gap) < CASE_GAP else
+                    f"{'harder' if gap < 0 else 'easier'} than its siblings" if enough else
+                    f"maybe {'harder' if gap < 0 else 'easier'} (under {MIN_CASE_STUDENTS} students on a side)")
+            rows.append({"assignment": assignment, "exercise": exercise, "case": int(case), "students": len(mine),
+                         "difficulty": round(difficulty, 2), "typical": round(typical, 2) if len(others) else None,
+                         "gap": round(gap, 2) if pd.notna(gap) else None, "flag": flag})
+    return pd.DataFrame(rows, columns=CASE_COLUMNS)
+
+
+def case_warnings(cases: pd.DataFrame) -> list[str]:
+    """One line per flagged case, with its figures (for the terminal and the dashboard)."""
+    return [f"{r.assignment} {r.exercise} case {r.case}: {r.flag}: difficulty {r.difficulty:.2f} on {r.students} "
+            f"student(s) against {r.typical:.2f} for the typical case (gap {r.gap:+.2f}); read its text and key"
+            for r in cases.itertuples() if r.flag]
+
+
 def _renderer(fig):
     """The figure's renderer, for measuring text where it will be drawn (Agg, also under the inline backend)."""
     get = getattr(fig.canvas, "get_renderer", None)
@@ -374,9 +415,11 @@ def write_report(root: Path, out: Path) -> list[Path]:
     items = item_statistics(data["objectives-long"])
     write_table(out / "item-statistics.csv", items)
     save(item_figure(items), "item-statistics.png")
+    write_table(out / "case-statistics.csv", case_statistics(data["objectives-long"]))
     choices = poor_choices(load_logs(root))
     write_table(out / "poor-choices.csv", choices)
     if len(choices):
         save(poor_choice_figure(choices), "poor-choices.png")
     write_table(out / "summary.csv", summary_table(data["grades"]))
-    return written + [out / "item-statistics.csv", out / "poor-choices.csv", out / "summary.csv"]
+    return written + [out / "item-statistics.csv", out / "case-statistics.csv", out / "poor-choices.csv",
+                      out / "summary.csv"]
