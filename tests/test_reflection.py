@@ -272,3 +272,11 @@ def test_readability_is_advice_only_and_only_on_answers_long_enough_to_measure()
     assert advice.startswith("Advice, not scored: Flesch reading ease") and "easy to read" in advice
     for rubric_id in RUBRICS:
         assert "readability" not in load_rubric(rubric_id)["criteria"], rubric_id
+
+
+def test_mx_before_a_name_is_a_courtesy_title_not_an_acronym():
+    from course.score.reflection import find_terms, jargon_terms
+
+    terms = jargon_terms()["acronyms"]
+    assert "mx" not in find_terms("Good morning, Mx. Tiwari, and Mx Rivera too.", terms)
+    assert "mx" in find_terms("Your MX record points at the old mail server.", terms)

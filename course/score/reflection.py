@@ -155,7 +155,17 @@ def _pattern(term: str) -> re.Pattern:
     return re.compile(rf"(?<![\w-]){words}(?:s|es|ed|ing)?(?![\w-])", re.IGNORECASE)
 
 
+# "Mx." before a name is a courtesy title, not the acronym MX (a mail record): addressing a customer as
+# they asked is what the course teaches, so it is blanked (same length) before terms are looked for.
+TITLE = re.compile(r"\bMx\.?(?=\s+[A-Z])")
+
+
+def _untitled(text: str) -> str:
+    return TITLE.sub(lambda m: " " * len(m.group()), text)
+
+
 def find_terms(text: str, terms: list[str]) -> list[str]:
+    text = _untitled(text)
     folded = text.casefold()  # a term whose first word is nowhere in the text cannot match: skip its regex
     return [t for t in terms if _first_word(t) in folded and _pattern(t).search(text)]
 
@@ -163,6 +173,7 @@ def find_terms(text: str, terms: list[str]) -> list[str]:
 def as_written(text: str, terms: list[str], kind: str = "") -> list[str]:
     """The found terms as a student reads them back: acronyms in capitals (CPU, HDD), others as written,
     leaving out one found inside another ("spooler" in "print spooler")."""
+    text = _untitled(text)
     spans = {term: m.span() for term in terms if (m := _pattern(term).search(text))}
     inside = {t for t, (a, b) in spans.items() for u, (c, d) in spans.items() if u != t and c <= a and b <= d}
     shown = [" ".join(text[a:b].split()) for t, (a, b) in spans.items() if t not in inside]
