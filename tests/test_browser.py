@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, OUTPUT, artifacts, jupyter
 
+from course.cases import case_for, load_cases, seed_for
 from course.play.log import LOG_NAME, read_log
 
 ASSIGNMENT = "02-proper-language"
 NOTEBOOK = "proper-language.ipynb"
 TOKEN = "course-browser-test"
+COURSE, STUDENT = "aplus-4.7", "maya"
 WIDE = {"width": 1280, "height": 1000}
 
 
@@ -37,6 +39,10 @@ def lab(root, tmp_path_factory):
     home = tmp_path_factory.mktemp("lab")
     work = home / "student"
     shutil.copytree(root / "release" / ASSIGNMENT, work / ASSIGNMENT)
+    # A student on their own computer: nbgrader's settings say who they are (docs/students.md, "Your case").
+    (home / "config").mkdir()
+    (home / "config" / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.course_id = {COURSE!r}\nc.CourseDirectory.student_id = {STUDENT!r}\n")
     with jupyter("lab", work, home, TOKEN, "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                  "--LabApp.expose_app_in_browser=True") as base:
         yield {"base": base, "work": work, "home": home}
@@ -83,6 +89,18 @@ def _scenario(page):
 def _log_rows(lab):
     path = lab["work"] / ASSIGNMENT / LOG_NAME
     return read_log(path) if path.exists() else []
+
+
+def test_each_case_cell_shows_the_students_own_case(page, lab):
+    for exercise in ("language-ranking", "language-rewrite"):
+        number = case_for(COURSE, ASSIGNMENT, exercise, STUDENT, 3)
+        case = load_cases(exercise)[number - 1]
+        shown = page.locator(OUTPUT).filter(has_text=case.title)
+        shown.first.scroll_into_view_if_needed()
+        text = " ".join(shown.first.inner_text().split())
+        assert f"Your case: case {number} of 3, for student {STUDENT}: {case.title}" in text
+        assert " ".join(case.text.split()[-8:]).replace("**", "") in text
+        assert "No student id was found" not in text
 
 
 def test_scenario_renders_with_labelled_choices(page):
@@ -390,3 +408,17 @@ def test_a_reopened_notebook_says_to_run_the_scenario_cell(page, lab, root):
     widget.locator(".course-choice").first.click()
     _settled_after_choice(page, situation)
     assert widget.locator("[role='status']").first.inner_text().startswith("You said: ")
+
+
+def test_the_scenario_is_shuffled_for_this_student(page, lab):
+    """Every line of the path log, one choice made here included, has this student's own seed."""
+    before = len(_log_rows(lab))
+    widget = _scenario(page)
+    if widget.locator(".course-choice").count() == 0:  # an earlier test left it at an ending
+        widget.get_by_role("button", name="Restart").click()
+    widget.locator(".course-choice").first.click()
+    deadline = time.monotonic() + 20
+    while len(_log_rows(lab)) <= before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    seeds = {row["seed"] for row in _log_rows(lab)}
+    assert len(_log_rows(lab)) > before and seeds == {seed_for(COURSE, ASSIGNMENT, "proper-language-printer", STUDENT)}
