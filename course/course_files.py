@@ -25,7 +25,7 @@ class Exercise:
     solution: str  # the answer cell with its solution region revealed
     key: dict
     check_id: str = ""  # the test cell's id, under which nbgrader records the score
-    case: int | None = None  # set when `key` and `solution` are one case's (course.author.cases_check.own_case)
+    case: int | None = None  # set when `key` and `solution` are one case's (course.author.cases_check.student_exercise)
 
 
 def find_course(start: str | Path = ".") -> Path:

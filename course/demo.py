@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from course.author.cases_check import own_case
+from course.author.cases_check import student_exercise
 from course.course_files import (
     Exercise,
     assignments,
@@ -101,7 +101,7 @@ def _write_config(folder: Path, lines: list[str]) -> None:
 def _answer(nb_path: Path, student: Student, exercise_list: list[Exercise], course_id: str) -> None:
     """Answer as the student would, each exercise on their own case (as their kernel would show it)."""
     nb = nbformat.read(nb_path, as_version=4)
-    by_id = {ex.grade_id: own_case(ex, course_id, nb_path.parent.name, student.id) for ex in exercise_list}
+    by_id = {ex.grade_id: student_exercise(ex, course_id, nb_path.parent.name, student.id) for ex in exercise_list}
     for cell in nb.cells:
         ex = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
         if ex is not None:

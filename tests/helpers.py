@@ -97,8 +97,8 @@ def jupyter(app: str, root: Path, home: Path, token: str, *args: str, env: dict 
 def own_exercises(source_nb: Path, course_id: str, assignment: str, student: str) -> dict:
     """A source notebook's exercises by answer cell id, as one student meets them: their own case's key and
     the answer cell that answers it perfectly (course.cases: the case comes from these four names)."""
-    from course.author.cases_check import own_case
+    from course.author.cases_check import student_exercise
     from course.course_files import exercises
 
-    return {ex.grade_id: own_case(ex, course_id, assignment, student) for ex in exercises(source_nb)}
+    return {ex.grade_id: student_exercise(ex, course_id, assignment, student) for ex in exercises(source_nb)}
 

@@ -19,7 +19,7 @@ from helpers import CELL_TIMEOUT
 from traitlets.config import Config
 
 from course import cases
-from course.author.cases_check import case_problems, own_case, solution_source
+from course.author.cases_check import case_problems, solution_source, student_exercise
 from course.cases import NO_ID, OUTPUT_MARK, case_for, case_output, load_cases, whoami
 from course.course_files import assignments, exercises, notebooks
 from course.errors import KeyFormatError
@@ -311,8 +311,7 @@ def covering_students(found, course: str) -> list[str]:
 
 
 def _number(ex, course: str, assignment: str, student: str) -> int:
-    numbers = case_numbers(ex.key)
-    return numbers[case_for(course, assignment, ex.key["exercise"], student, len(numbers)) - 1]
+    return student_exercise(ex, course, assignment, student).case
 
 
 COPIER, EDITOR = "copier", "editor"
@@ -348,7 +347,7 @@ def graded_class(tmp_path_factory):
         for name in names:
             for nb_path in notebooks(root, name, folder="release"):
                 nb = nbformat.read(nb_path, as_version=4)
-                by_id = {ex.grade_id: own_case(ex, COURSE, name, student) for ex in exercises(
+                by_id = {ex.grade_id: student_exercise(ex, COURSE, name, student) for ex in exercises(
                     root / "source" / name / nb_path.name)}
                 for cell in nb.cells:
                     ex = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
@@ -364,7 +363,7 @@ def graded_class(tmp_path_factory):
     edited = root / "submitted" / EDITOR / "06-punctuality"
     edited.mkdir(parents=True)
     nb = nbformat.read(root / "release/06-punctuality/punctuality.ipynb", as_version=4)
-    own = own_case(ranking, COURSE, "06-punctuality", EDITOR)
+    own = student_exercise(ranking, COURSE, "06-punctuality", EDITOR)
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == ranking.grade_id:
             cell.source = own.solution
@@ -459,7 +458,7 @@ def test_feedback_on_cases_holds_no_key(graded_class):
         assert not [s for s in secrets if s in text], path
 
 
-def test_own_case_solution_source_round_trips_quotes():
+def test_a_model_answer_is_written_into_an_answer_cell_exactly():
     ex = next(ex for _name, ex in all_exercises() if ex.key["kind"] == "reflection")
     scope: dict = {}
     exec(solution_source(ex, case_numbers(ex.key)[-1]), scope)

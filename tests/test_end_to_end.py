@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from course import demo
-from course.author.cases_check import own_case
+from course.author.cases_check import student_exercise
 from course.cases import case_for, with_cases
 from course.course_files import assignments, exercises, notebooks
 from course.grade.scoring_steps import read_case, score_payload
@@ -29,7 +29,7 @@ def exercise_list(root, name, student=None):
     (nb,) = notebooks(root, name)
     kinds: dict[str, list] = {}
     for ex in exercises(nb):
-        ex = own_case(ex, demo.COURSE_ID, name, student) if student else ex
+        ex = student_exercise(ex, demo.COURSE_ID, name, student) if student else ex
         kinds.setdefault(ex.key["kind"], []).append(ex)
     return kinds
 

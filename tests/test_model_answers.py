@@ -16,7 +16,7 @@ from datetime import datetime
 
 import pytest
 
-from course.author.cases_check import own_case
+from course.author.cases_check import student_exercise
 from course.author.nbgrader_run import nbgrader
 from course.cases import case_for
 from course.course_files import exercises
@@ -87,8 +87,8 @@ def test_after_the_due_date_every_exercise_gets_its_model_answer_and_it_is_relea
     found = exercises(root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
     assert page.count("Model answer") == len(found) >= 3  # two rankings and a written answer
     # each exercise's model answer is for ana's own case (course id "aplus", as the course's settings say)
-    ranking = own_case(next(ex for ex in found if ex.key["kind"] == "ranking"), "aplus", ASSIGNMENT, "ana")
-    written = own_case(next(ex for ex in found if ex.key["kind"] == "reflection"), "aplus", ASSIGNMENT, "ana")
+    ranking = student_exercise(next(ex for ex in found if ex.key["kind"] == "ranking"), "aplus", ASSIGNMENT, "ana")
+    written = student_exercise(next(ex for ex in found if ex.key["kind"] == "reflection"), "aplus", ASSIGNMENT, "ana")
     assert ", ".join(ranking.key["order"]) in page
     assert "A full answer covers: restates what the customer said" in page
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())

@@ -49,7 +49,7 @@ def solution_source(ex: Exercise, number: int) -> str:
     return f'{ex.variable} = """{text}"""\n'
 
 
-def own_case(ex: Exercise, course: str, assignment: str, student: str) -> Exercise:
+def student_exercise(ex: Exercise, course: str, assignment: str, student: str) -> Exercise:
     """The exercise as one student meets it: their case's key, and the answer cell that answers it perfectly."""
     numbers = case_numbers(ex.key)
     if not numbers:
