@@ -227,10 +227,17 @@ _AXE_RUN = """async ([ours, notOurs, rules]) => {
 
 def _axe(page, rules: list[str] | None = None) -> dict:
     """axe-core's violations on the page, ours apart from JupyterLab's (`rules`: only these; None: all).
-    The window is made as tall as the notebook first: axe checks contrast only where text is on screen."""
-    hidden = page.evaluate(_BELOW)
-    page.set_viewport_size({"width": page.viewport_size["width"], "height": HEIGHT + hidden})
-    page.wait_for_function(f"() => ({_BELOW})() === 0")
+    The window is made as tall as the notebook first: axe checks contrast only where text is on screen. Cells
+    drawn for the first time can grow the notebook (JupyterLab estimates the height of cells it has not drawn),
+    so the window grows until nothing is left below it."""
+    for _ in range(20):
+        hidden = page.evaluate(_BELOW)
+        if hidden <= 0:
+            break
+        page.set_viewport_size({"width": page.viewport_size["width"], "height": page.viewport_size["height"] + hidden})
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError(f"the notebook kept growing below the window ({hidden} px)")
     try:
         return page.evaluate(_AXE_RUN, [OURS, NOT_OURS, rules]) | {"rules": rules or "all"}
     finally:
