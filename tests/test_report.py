@@ -95,9 +95,11 @@ def test_a_case_much_harder_than_its_siblings_is_flagged_with_its_figures():
     assert "x ex case 2: harder than its siblings: difficulty 0.33 on 6 student(s) against 0.79" in line
 
 
-def test_a_case_gap_on_a_few_students_is_only_a_maybe():
+def test_a_case_gap_on_a_few_students_is_only_a_maybe_and_counted_not_listed():
     cases = report.case_statistics(pd.DataFrame(_case_rows({1: [1.0, 1.0], 2: [0.0, 0.25, 0.0], 3: [1.0, 0.75]})))
     assert cases.set_index("case").loc[2, "flag"].startswith("maybe harder")
+    (line,) = report.case_warnings(cases)
+    assert line.startswith("1 case(s) differ from their exercise's typical case by 0.2 or more, on under 5 students")
 
 
 def test_the_report_writes_each_students_case_and_the_case_table(written):
