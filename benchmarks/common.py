@@ -54,10 +54,13 @@ def synthetic_class(folder: Path, assignment: str, size: int) -> Path:
     if not result["success"]:
         raise RuntimeError(result.get("log"))
     styles = [s for s in CLASS if s.id in ("ada", "ben", "cy", "fay")]
+    course_id = batch.course_id(course)
     for i in range(size):
         student = styles[i % len(styles)]
-        target = course / "submitted" / f"{student.id}{i:03d}" / assignment
+        student_id = f"{student.id}{i:03d}"
+        target = course / "submitted" / student_id / assignment
         shutil.copytree(course / "release" / assignment, target)
         for nb_path in notebooks(course, assignment, folder="release"):
-            _answer(target / nb_path.name, student, exercises(course / "source" / assignment / nb_path.name))
+            found = exercises(course / "source" / assignment / nb_path.name)
+            _answer(target / nb_path.name, student, found, course_id, student_id)
     return course

@@ -98,10 +98,10 @@ def _write_config(folder: Path, lines: list[str]) -> None:
     (folder / "nbgrader_config.py").write_text(text, encoding="utf-8")
 
 
-def _answer(nb_path: Path, student: Student, exercise_list: list[Exercise], course_id: str) -> None:
-    """Answer as the student would, each exercise on their own case (as their kernel would show it)."""
+def _answer(nb_path: Path, student: Student, exercise_list: list[Exercise], course_id: str, student_id: str) -> None:
+    """Answer in `student`'s style as `student_id`, each exercise on that id's own case (as their kernel shows it)."""
     nb = nbformat.read(nb_path, as_version=4)
-    by_id = {ex.grade_id: student_exercise(ex, course_id, nb_path.parent.name, student.id) for ex in exercise_list}
+    by_id = {ex.grade_id: student_exercise(ex, course_id, nb_path.parent.name, student_id) for ex in exercise_list}
     for cell in nb.cells:
         ex = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
         if ex is not None:
@@ -188,7 +188,8 @@ def _student_turn(student: Student, names: list[str], instructor: Path, work: Pa
         log(f"{student.id}: fetch, answer ({student.expect}), submit {name}")
         _exchange("FetchAssignment", config, name)
         for nb_path in notebooks(home, name, folder="."):
-            _answer(nb_path, student, exercises(instructor / "source" / name / nb_path.name), course_id)
+            _answer(nb_path, student, exercises(instructor / "source" / name / nb_path.name), course_id,
+                    student.id)
             _play(student, nb_path.parent, instructor / "source" / name / nb_path.name)
         _exchange("Submit", config, name)
 

@@ -514,3 +514,25 @@ def test_the_second_reader_would_mark_the_new_cases_down_so_it_reads_case_one_on
     sealed), which is why ScoreAnswers leaves it out there."""
     within, _mae = _agreement([r for r in _blind_scores(reader_everywhere=True) if r[0] != 1])
     assert within < 0.85
+
+
+def test_the_grading_benchmarks_class_answers_each_students_own_case(tmp_path, monkeypatch):
+    """benchmarks/grading.py grades a synthetic class: its perfect students must answer their own case, or the
+    benchmark would time wrong answers."""
+    import importlib.util
+    import sys
+
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    spec = importlib.util.spec_from_file_location("bench_common", ROOT / "benchmarks" / "common.py")
+    common = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "bench_common", common)
+    spec.loader.exec_module(common)
+    course = common.synthetic_class(tmp_path, "06-punctuality", 8)
+    source = course / "source" / "06-punctuality" / "punctuality.ipynb"
+    perfect = [p for p in (course / "submitted").iterdir() if p.name.startswith("ada")]
+    assert len(perfect) == 2
+    for folder in perfect:
+        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source
+                 for c in nbformat.read(folder / "06-punctuality" / "punctuality.ipynb", as_version=4).cells}
+        for ex in exercises(source):
+            assert cells[ex.grade_id] == student_exercise(ex, COURSE, "06-punctuality", folder.name).solution
