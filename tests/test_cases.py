@@ -365,6 +365,7 @@ def graded_class(tmp_path_factory):
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == ranking.grade_id:
             cell.source = own.solution
+    nb.cells.append(nbformat.v4.new_code_cell('from course.play import show_case\nshow_case("punctuality-ranking")'))
     nbformat.write(nb, edited / "punctuality.ipynb")
     other = _number(ranking, COURSE, "06-punctuality", EDITOR) % 3 + 1
     _show_case_claim(edited / "punctuality.ipynb", "punctuality-ranking", other)
@@ -439,7 +440,9 @@ def test_an_edited_case_cell_changes_nothing_but_the_feedback_says_so(graded_cla
     autograded = graded_class["root"] / "autograded" / EDITOR / "06-punctuality" / "punctuality.ipynb"
     nb = nbformat.read(autograded, as_version=4)
     own = _number(ranking, COURSE, "06-punctuality", EDITOR)
+    # the course's own case cell, not the one the editor added at the end
     case_cell = next(c for c in nb.cells if 'show_case("punctuality-ranking")' in c.source)
+    assert case_cell.metadata["nbgrader"]["grade_id"] == "ranking-case"
     shown = json.dumps(case_cell.outputs)
     assert f"case {own} of 3" in shown and load_cases("punctuality-ranking")[own - 1].title.split("'")[0] in shown
     check = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == ranking.check_id)

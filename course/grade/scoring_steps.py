@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_solution
+from nbgrader.utils import is_grade, is_locked, is_solution
 
 from course.cases import (
     CASE_CELL,
@@ -184,7 +184,9 @@ class ScoreAnswers(NbGraderPreprocessor):
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
             # The exercise's own words (prompts, notes and every case): copying them earns nothing.
             shown = {c.metadata[SHOWN]["exercise"]: c.metadata[SHOWN]["case"] for c in nb.cells if SHOWN in c.metadata}
-            case_cells = {name: c for c in nb.cells if c.cell_type == "code" for name in CASE_CELL.findall(c.source)}
+            # the course's case cells: locked, so their source is the gradebook's (a cell a student adds is not one)
+            case_cells = {name: c for c in nb.cells if c.cell_type == "code" and is_locked(c)
+                          for name in CASE_CELL.findall(c.source)}
             reference = with_cases("\n".join(c.source for c in notebook.source_cells if c.cell_type == "markdown"),
                                    case_cells)
             for cell in nb.cells:
