@@ -182,11 +182,11 @@ class ScoreAnswers(NbGraderPreprocessor):
                              "(build it with `python -m course.author.second_reader`)", Path(root) / FILE)
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
-            # The exercise's own words (prompts, notes and every case): copying them earns nothing.
             shown = {c.metadata[SHOWN]["exercise"]: c.metadata[SHOWN]["case"] for c in nb.cells if SHOWN in c.metadata}
-            # the course's case cells: locked, so their source is the gradebook's (a cell a student adds is not one)
+            # The course's case cells: locked, so their source is the gradebook's (a cell a student adds is not one).
             case_cells = {name: c for c in nb.cells if c.cell_type == "code" and is_locked(c)
                           for name in CASE_CELL.findall(c.source)}
+            # The exercise's own words (prompts, notes and every case): copying them earns nothing.
             reference = with_cases("\n".join(c.source for c in notebook.source_cells if c.cell_type == "markdown"),
                                    case_cells)
             for cell in nb.cells:
