@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from course import yaml_text
 from course.errors import CourseError
+from course.keys import case_numbers
 from course.nbgrader_files import read_settings
 from course.safe_text import for_markdown
 
@@ -90,29 +91,35 @@ def shown_in(code: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(name for source in code for name in CASE_CELL.findall(source)))
 
 
+def _draw(names: tuple[str, ...], count: int) -> int:
+    """A number in 0..count-1 drawn from names: the same for the same names, on every machine."""
+    digest = hashlib.sha256("\0".join(names).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
 def case_for(course: str, assignment: str, exercise: str, student: str, count: int) -> int:
-    """The case (1..count) this student gets: the same for the same four names, on every machine."""
-    digest = hashlib.sha256("\0".join((course, assignment, exercise, student)).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % count + 1
+    """The case (1..count) this student gets."""
+    return _draw((course, assignment, exercise, student), count) + 1
+
+
+def student_case(key: dict, course: str, assignment: str, student: str) -> int | None:
+    """The case of a keyed exercise this student gets (None when it has no cases)."""
+    numbers = case_numbers(key)
+    return numbers[case_for(course, assignment, key["exercise"], student, len(numbers)) - 1] if numbers else None
 
 
 def seed_for(course: str, assignment: str, scenario: str, student: str) -> int:
     """A scenario's shuffle seed for one student (the widget logs it; `course scenario show --seed`)."""
-    digest = hashlib.sha256("\0".join((course, assignment, scenario, student)).encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % 10**6
+    return _draw((course, assignment, scenario, student), 10**6)
 
 
-def case_output(exercise: str, case: Case, count: int, student: str | None, note: str = "") -> dict:
+def case_output(exercise: str, case: Case, count: int, student: str | None) -> dict:
     """The case cell's display: the case, which one it is and for whom, and its number for the grader.
 
     The student id may be anything a hub allows, so it is escaped; the case text is the course's own."""
     who = f", for student {for_markdown(student)}" if student else ""
     head = f"**Your case: case {case.number} of {count}**{who}: {for_markdown(case.title)}"
-    lines = [head, "", case.text]
-    if student is None:
-        lines += ["", f"*{NO_ID}*"]
-    if note:
-        lines += ["", f"*{note}*"]
+    lines = [head, "", case.text] + (["", f"*{NO_ID}*"] if student is None else [])
     markdown = "\n".join(lines)
     return {"data": {"text/markdown": markdown, "text/plain": markdown},
             "metadata": {OUTPUT_MARK: {"exercise": exercise, "case": case.number}}}

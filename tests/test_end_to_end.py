@@ -10,7 +10,7 @@ from course import demo
 from course.author.cases_check import student_exercise
 from course.cases import case_for, with_cases
 from course.course_files import assignments, exercises, notebooks
-from course.grade.scoring_steps import read_case, score_payload
+from course.grade.scoring_steps import score_payload
 from course.keys import case_numbers
 from course.score import second_reading
 from course.score.ranking import scored_pairs
@@ -50,8 +50,8 @@ def _honest(ex, demo_run, name):
     exec(demo._first_sentences(ex), namespace)
     reader = second_reading.load(str(demo_run[0] / second_reading.FILE))
     assert reader, "the demo course grades with the course's second reader"
-    result = score_payload(ex.key, [{"answer": namespace[ex.variable]}], [], _reference(demo_run, name),
-                           reader if read_case(ex.case) else None)
+    result = score_payload(ex.key, [{"answer": namespace[ex.variable]}], [], _reference(demo_run, name), reader,
+                           ex.case)
     return result.points(_points(demo_run, name, ex.check_id))
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from course.author.fairness import MAX_LENGTH_CREDIT, ranking_length_credit, ranking_options
 from course.author.shape import ranking_problems, rules
-from course.cases import MIN_CASES, case_for, has_cases, load_cases, shown_in, with_cases
+from course.cases import MIN_CASES, has_cases, load_cases, shown_in, student_case, with_cases
 from course.course_files import Exercise, exercises, read_cells
 from course.errors import CourseError
 from course.keys import case_key, case_numbers
@@ -51,10 +51,9 @@ def solution_source(ex: Exercise, number: int) -> str:
 
 def student_exercise(ex: Exercise, course: str, assignment: str, student: str) -> Exercise:
     """The exercise as one student meets it: their case's key, and the answer cell that answers it perfectly."""
-    numbers = case_numbers(ex.key)
-    if not numbers:
+    number = student_case(ex.key, course, assignment, student)
+    if number is None:
         return ex
-    number = numbers[case_for(course, assignment, ex.key["exercise"], student, len(numbers)) - 1]
     return replace(ex, key=case_key(ex.key, number), solution=solution_source(ex, number), case=number)
 
 

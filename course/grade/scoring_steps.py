@@ -27,14 +27,14 @@ from course.cases import (
     CASE_CELL,
     OUTPUT_MARK,
     Case,
-    case_for,
     case_output,
     course_of,
     has_cases,
     load_cases,
+    student_case,
     with_cases,
 )
-from course.keys import case_key, case_numbers, split_key
+from course.keys import case_key, split_key
 from course.safe_text import for_markdown
 from course.score.payload import find_payloads
 from course.score.ranking import score_ranking
@@ -82,12 +82,11 @@ class NoteShownCases(NbGraderPreprocessor):
 def own_case(config, info: dict, key: dict) -> tuple[dict, Case | None, int]:
     """(the key for the student's own case, that case, how many there are): from the student id nbgrader
     is grading (course.cases.case_for), never from the notebook. An exercise without cases: (key, None, 0)."""
-    numbers = case_numbers(key)
-    if not numbers or not has_cases(key["exercise"]):
+    number = student_case(key, course_of(config), info["assignment"], info["student"])
+    if number is None or not has_cases(key["exercise"]):
         return key, None, 0
     cases = load_cases(key["exercise"])
-    number = case_for(course_of(config), info["assignment"], key["exercise"], info["student"], len(numbers))
-    return case_key(key, numbers[number - 1]), cases[number - 1], len(numbers)
+    return case_key(key, number), cases[number - 1], len(cases)
 
 
 def read_case(number: int | None) -> bool:
@@ -124,10 +123,11 @@ def review_reason(key: dict, result: Result, errors: list[str]) -> str | None:
 
 
 def score_payload(key: dict, payloads: list[dict], errors: list[str], reference: str = "",
-                  reader: dict | None = None) -> Result:
+                  reader: dict | None = None, case: int | None = None) -> Result:
     """Score what the kernel emitted; anything but exactly one answer scores 0 and says why.
 
-    `reader` is the course's second reader (course/score/second_reading.py), if it has one."""
+    `reader` is the course's second reader (course/score/second_reading.py), if it has one; it reads only
+    the cases it learned from (`read_case`). `case` is the student's case, if the exercise has cases."""
     if len(payloads) > 1:
         why = f"The cell recorded {len(payloads)} answers; only one is allowed."
         return Result(0.0, [why], codes=["several-answers"])
@@ -137,7 +137,7 @@ def score_payload(key: dict, payloads: list[dict], errors: list[str], reference:
     answer = payloads[0].get("answer")
     if key["kind"] == "ranking":
         return score_ranking(answer, key["order"], key.get("ties"))
-    second = (lambda text: reading(reader, text, key["exercise"])) if reader else None
+    second = (lambda text: reading(reader, text, key["exercise"])) if reader and read_case(case) else None
     return score_reflection(answer, key["ideas"], key.get("rubric", DEFAULT_RUBRIC), reference=reference,
                             topic=key.get("topic"), second=second)
 
@@ -204,8 +204,7 @@ class ScoreAnswers(NbGraderPreprocessor):
                 points = float(cell.metadata["nbgrader"].get("points", 0))
                 payloads = find_payloads(cell.get("outputs", []), key["exercise"])
                 errors = _errors(cell.get("outputs", []))
-                second = reader if read_case(case and case.number) else None
-                result = score_payload(key, payloads, errors, reference, second)
+                result = score_payload(key, payloads, errors, reference, reader, case and case.number)
                 if case is not None:
                     result.lines[:0] = case_lines(case, count, shown.get(key["exercise"]))
                     if key["exercise"] in case_cells:
