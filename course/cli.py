@@ -165,7 +165,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     gradebook.check(url)
     gradebook.reachable(url)
     console = Console(stderr=True)
-    sandbox = _sandbox_mode(console, batch.sandbox_settings(root, args.sandbox))
+    if args.engine:  # each worker decides its own sandbox (`course worker --sandbox`, default require)
+        console.print("sandbox: as each engine worker requires (`course worker --sandbox`, default: require)")
+        sandbox = None
+    else:
+        sandbox = _sandbox_mode(console, batch.sandbox_settings(root, args.sandbox))
     if not args.no_collect:
         for name in args.assignment:
             problem = batch.collect(root, name, url)
@@ -182,16 +186,36 @@ def cmd_grade(args: argparse.Namespace) -> int:
         def done(outcome: batch.Outcome, finished: int, total: int) -> None:
             progress.update(task, completed=finished, total=total, refresh=True)
 
-        summaries = batch.grade_many(root, {name: None for name in args.assignment}, jobs=args.jobs,
-                                     db_url=url, on_done=done, sandbox=sandbox, limit=args.submission_timeout)
+        todo = {name: None for name in args.assignment}
+        if args.engine:
+            from course.grade.engine import grade_on_engine
+
+            summaries = grade_on_engine(root, todo, args.engine, db_url=url, on_done=done, tries=args.tries,
+                                        limit=args.submission_timeout, regrade=args.regrade)
+        else:
+            summaries = batch.grade_many(root, todo, jobs=args.jobs, db_url=url, on_done=done, sandbox=sandbox,
+                                         limit=args.submission_timeout)
+    workers = f"the engine at {args.engine}" if args.engine else f"{args.jobs} worker(s)"
     for summary in summaries.values():
-        _print_summary(root, summary, args.jobs)
+        _print_summary(root, summary, workers)
+    left = sum(summary.left for summary in summaries.values())
+    if left:
+        print(for_terminal(f"stopped (Ctrl-C) with {left} submission(s) not graded; run the same command again to "
+                           "grade them (what is done is kept)"))
+        return 130
     if not args.no_export:
         from course.export.formats import export
 
         ((dest, _lines),) = export(root, "grades", root / "grades.csv", url)  # as `course export` writes it
         print(for_terminal(f"  grades exported to {dest}"))
     return 1 if any(summary.failed for summary in summaries.values()) else 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Start Dask workers that grade for `course grade --engine` (course.grade.engine_worker)."""
+    from course.grade.engine_worker import run
+
+    return run(args.scheduler, args.nworkers, args.sandbox, args.dir, args.name)
 
 
 def _sandbox_mode(console, settings) -> str:
@@ -206,10 +230,13 @@ def _sandbox_mode(console, settings) -> str:
     return "off"
 
 
-def _print_summary(root: Path, summary, jobs: int) -> None:
+def _print_summary(root: Path, summary, workers: str) -> None:
     """Plain lines; student ids, repair notes and errors can hold anything, so each passes for_terminal."""
     print(for_terminal(f"{summary.assignment}: {len(summary.graded)} graded, {len(summary.failed)} failed, "
-                       f"{summary.review} cell(s) to review, in {summary.seconds:.0f} s with {jobs} worker(s)"))
+                       f"{summary.review} cell(s) to review, in {summary.seconds:.0f} s with {workers}"))
+    if summary.skipped:
+        print(for_terminal(f"  {summary.skipped} unchanged since an earlier run on the engine: not graded again "
+                           "(--regrade grades them again)"))
     for student, notes in summary.repaired.items():
         for note in notes:
             print(for_terminal(f"  repaired {student}: {note}"))
@@ -222,7 +249,7 @@ def _print_summary(root: Path, summary, jobs: int) -> None:
         where = "" if root == Path.cwd().resolve() else f"--course-dir {root} "
         print(for_terminal(f"  see the flagged cells with `course {where}review {summary.assignment}`; their scores "
                            "wait for a grader in Formgrader (needs manual grade), and LMS exports hold them back"))
-    if not summary.outcomes:
+    if not summary.outcomes and not summary.skipped and not summary.left:
         print(for_terminal(f"  nothing to grade: no folder submitted/*/{summary.assignment} (collect first, or check "
                            "the name)"))
 
@@ -375,7 +402,24 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--sandbox", choices=["auto", "require", "off"], default=None,
                        help="run student code in the bubblewrap sandbox: auto (when the host can; the default, "
                             "or c.Sandbox.mode), require (refuse to grade without it) or off")
+    engine = grade.add_argument_group("many machines (docs/deploying.md, \"Grading on many machines\")")
+    engine.add_argument("--engine", default=None, metavar="URL",
+                        help="grade on a Dask distributed scheduler, e.g. tcp://grading.example:8786, whose workers "
+                             "run `course worker URL`; needs a PostgreSQL gradebook (default: this machine's pool)")
+    engine.add_argument("--tries", type=int, default=2,
+                        help="with --engine: times a submission may stop or hang a worker before it is reported as "
+                             "failed (default: %(default)s)")
+    engine.add_argument("--regrade", action="store_true",
+                        help="with --engine: grade again what an earlier run finished and nothing has changed since")
     grade.set_defaults(func=cmd_grade)
+    worker = sub.add_parser("worker", help="start grading workers for `course grade --engine` (Dask distributed)")
+    worker.add_argument("scheduler", help="the engine's scheduler, e.g. tcp://grading.example:8786")
+    worker.add_argument("--nworkers", type=int, default=1, help="worker processes (each grades one at a time)")
+    worker.add_argument("--sandbox", choices=["require", "auto", "off"], default="require",
+                        help="require (default): refuse to start without bubblewrap; auto: sandbox when it can; off")
+    worker.add_argument("--dir", default=None, help="scratch folder for course files (default: a temp folder)")
+    worker.add_argument("--name", default=None, help="a name for this worker in the engine's logs")
+    worker.set_defaults(func=cmd_worker)
     answers = sub.add_parser("answers", help="after the due date: model answers into each student's feedback, "
                              "released through nbgrader")
     answers.add_argument("assignment")

@@ -56,6 +56,8 @@ class Summary:
     repaired: dict[str, list[str]] = field(default_factory=dict)  # intake notes per student
     review: int = 0  # cells flagged for a grader
     seconds: float = 0.0
+    skipped: int = 0  # graded by an earlier run on the engine, unchanged since (course.grade.ledger)
+    left: int = 0  # not graded: the run was stopped (Ctrl-C) before them
 
     @property
     def graded(self) -> list[Outcome]:
@@ -189,17 +191,22 @@ PATTERN_ID = ("the student id holds *, ? or [, which nbgrader reads as a pattern
 
 
 def _grade_one(assignment: str, student: str, feedback: bool = True) -> Outcome:
-    """Autograde one submission and write its feedback (in a worker)."""
+    """Autograde one submission and write its feedback (in a worker of the local pool)."""
+    return grade_with(_API, assignment, student, feedback)
+
+
+def grade_with(api, assignment: str, student: str, feedback: bool = True) -> Outcome:
+    """Autograde one submission through nbgrader's API and write its feedback: the one step every worker runs."""
     start = time.perf_counter()
     if PATTERN_CHARS & set(student):
         return Outcome(student, False, 0.0, PATTERN_ID)
     for attempt in range(RETRIES + 1):
-        result = _API.autograde(assignment, student, force=True, create=True)
+        result = api.autograde(assignment, student, force=True, create=True)
         if result["success"] or "database is locked" not in (result.get("error") or ""):
             break
         time.sleep(1 + attempt)
     if result["success"]:
-        written = _API.generate_feedback(assignment, student, force=True) if feedback else {"success": True}
+        written = api.generate_feedback(assignment, student, force=True) if feedback else {"success": True}
         if not written["success"]:
             return Outcome(student, True, time.perf_counter() - start,
                            "graded, but feedback failed: " + _last_line(written.get("error")))
@@ -295,30 +302,8 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
     c.Sandbox.mode for the workers (None: the course's setting); `limit` is the seconds one submission
     may take before its workers are killed (`--submission-timeout`).
     """
-    from course.course_files import notebooks
-    from course.errors import CourseError
-    from course.grade.intake import prepare
-    from course.grade.review import flags
-    from course.score.second_reading import FILE, load
-
-    load(str(root / FILE))  # an unreadable second reader stops the batch here, saying how to fix it, not per submission
     started = time.perf_counter()
-    summaries, pairs = {}, []
-    for assignment, students in todo.items():
-        expected = [p.name for p in notebooks(root, assignment)]
-        if not expected:
-            raise CourseError(f"source/{assignment} has no notebooks; check the assignment name (see `ls source`)")
-        summaries[assignment] = Summary(assignment, repaired=prepare(root / "submitted", assignment, expected))
-        names = students if students is not None else submitted_students(root, assignment)
-        pairs += [(assignment, s) for s in names]
-    import nbgrader.apps  # noqa: F401  (imported once here; the forked workers inherit it)
-
-    from course.grade import gradebook
-
-    if pairs:
-        coursedir = course_directory(root, db_url)
-        gradebook.prepare(coursedir.db_url, coursedir.course_id, sorted({assignment for assignment, _ in pairs}))
-
+    summaries, pairs = plan(root, todo, db_url)
     finished = 0
 
     def record(assignment: str, outcome: Outcome) -> None:
@@ -335,6 +320,44 @@ def grade_many(root: Path, todo: dict[str, list[str] | None], jobs: int = 2, db_
         for assignment, student, _hung in suspects:  # one at a time: a second death names the culprit
             for _a, _s, hung in _run_pool(deque([(assignment, student)]), 1, workers, record, limit):
                 record(assignment, Outcome(student, False, 0.0, HUNG.format(limit=limit) if hung else KILLED_WORKER))
+    return finish(root, summaries, started)
+
+
+def plan(root: Path, todo: dict[str, list[str] | None],
+         db_url: str | None = None) -> tuple[dict[str, Summary], list[tuple[str, str]]]:
+    """Check the batch can run, repair what intake repairs, and list its (assignment, student) pairs.
+
+    Everything that would fail every submission (no notebooks, an unreadable second reader, a gradebook
+    without the assignment) stops the batch here, saying how to fix it, not once per submission.
+    """
+    from course.course_files import notebooks
+    from course.errors import CourseError
+    from course.grade.intake import prepare
+    from course.score.second_reading import FILE, load
+
+    load(str(root / FILE))
+    summaries, pairs = {}, []
+    for assignment, students in todo.items():
+        expected = [p.name for p in notebooks(root, assignment)]
+        if not expected:
+            raise CourseError(f"source/{assignment} has no notebooks; check the assignment name (see `ls source`)")
+        summaries[assignment] = Summary(assignment, repaired=prepare(root / "submitted", assignment, expected))
+        names = students if students is not None else submitted_students(root, assignment)
+        pairs += [(assignment, s) for s in names]
+    import nbgrader.apps  # noqa: F401  (imported once here; the forked workers inherit it)
+
+    from course.grade import gradebook
+
+    if pairs:
+        coursedir = course_directory(root, db_url)
+        gradebook.prepare(coursedir.db_url, coursedir.course_id, sorted({assignment for assignment, _ in pairs}))
+    return summaries, pairs
+
+
+def finish(root: Path, summaries: dict[str, Summary], started: float) -> dict[str, Summary]:
+    """Sort each summary and count the cells held for a grader."""
+    from course.grade.review import flags
+
     for assignment, summary in summaries.items():
         summary.outcomes.sort(key=lambda o: o.student)
         summary.review = len(flags(root, assignment))

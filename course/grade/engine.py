@@ -1,0 +1,147 @@
+"""`course grade --engine tcp://SCHEDULER:8786`: grade on many machines through Dask distributed.
+
+Why Dask: it is a well-kept engine that JupyterHub deployments already run (dask-gateway, the Dask
+Kubernetes operator), it needs no broker beside its scheduler, and its scheduler notices a dead worker
+within seconds (its connection closes) and hands that worker's task to another one. What this module
+adds is what grading needs on top (docs/deploying.md, "Grading on many machines"):
+
+- a submission counts as graded only when its grades are in the gradebook (the worker's task returns
+  after nbgrader wrote them) and its files are in the course folder; then the ledger (course.grade.ledger)
+  marks it done. A worker killed half-way leaves it undone, and it is graded again in full;
+- a submission that kills or hangs its worker is failed after `tries`, by the ledger's count;
+- a re-run, or a run after Ctrl-C, skips what is done and unchanged, and grades the rest.
+
+The same planning (intake, checks) and the same summary as the local pool (course.grade.batch).
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from course.errors import CourseError, GradebookError
+from course.grade import batch, gradebook, ledger
+from course.grade.engine_worker import Bundle, Job, digest_of, grade_job, identity, read_folder, write_folder
+from course.score.second_reading import FILE as SECOND_READER
+
+CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
+WORKER_WAIT = 120  # seconds to wait for the first worker to join
+MAX_SHIPPED_MB = 256  # a submission larger than this is not sent to a worker
+KILLED = ("grading it stopped its grading worker more often than the engine allows (Dask's allowed-failures); "
+          "it has no grade: look at it by hand")
+
+
+class EngineError(CourseError):
+    """The task engine cannot be used: not installed, not reachable, or no worker joined."""
+
+
+def course_bundle(root: Path, assignment: str) -> Bundle:
+    """What a worker needs besides the submission: the settings, the assignment's source, the second reader."""
+    files = read_folder(root / "source" / assignment, f"source/{assignment}/")
+    for extra in (Path("nbgrader_config.py"), SECOND_READER):
+        if (root / extra).is_file():
+            files[extra.as_posix()] = (root / extra).read_bytes()
+    return Bundle(files)
+
+
+def connect(url: str):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise EngineError("grading on an engine needs Dask distributed: pip install 'aplus-professionalism[engine]'"
+                          ) from None
+    try:
+        client = Client(url, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise EngineError(f"cannot reach the grading engine at {url}: {exc}; start its scheduler (`dask scheduler`) "
+                          "and workers (`course worker URL`), see docs/deploying.md, \"Grading on many machines\""
+                          ) from None
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT)
+    except TimeoutError:
+        client.close()
+        raise EngineError(f"no grading worker joined the engine at {url} in {WORKER_WAIT} s: start them with "
+                          f"`course worker {url}` on each grading machine") from None
+    return client
+
+
+def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: str, db_url: str | None = None,
+                    on_done: Callable[[batch.Outcome, int, int], None] | None = None, feedback: bool = True,
+                    tries: int = 2, limit: float = batch.SUBMISSION_LIMIT,
+                    regrade: bool = False) -> dict[str, batch.Summary]:
+    """Grade `todo` (assignment -> students, None: all) on the engine; see the module's docstring."""
+    from distributed import as_completed
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
+    started = time.perf_counter()
+    url = gradebook.normalize(db_url or batch.gradebook_url(root))
+    if gradebook.is_file_db(url):
+        raise GradebookError(f"grading on an engine needs a gradebook every worker reaches, not the file "
+                             f"{gradebook.shown(url)}: use PostgreSQL (--db-url or {gradebook.ENV_VAR})")
+    summaries, pairs = batch.plan(root, todo, url)
+    course = batch.course_directory(root, url).course_id
+    ledger.ensure(url)
+    client = connect(engine_url)
+    run_id = uuid.uuid4().hex
+    futures: dict = {}
+    try:
+        bundles = {}
+        for assignment in summaries:
+            bundle = course_bundle(root, assignment)
+            bundles[assignment] = (bundle, client.scatter(bundle, broadcast=False, hash=False))
+            finished_before = {} if regrade else ledger.done(url, course, assignment)
+            for student in [s for a, s in pairs if a == assignment]:
+                files = read_folder(root / "submitted" / student / assignment)
+                fingerprint = digest_of({**files, "\0bundle": bundle.digest.encode()})
+                if finished_before.get(student) == fingerprint:
+                    summaries[assignment].skipped += 1
+                    continue
+                if sum(len(data) for data in files.values()) > MAX_SHIPPED_MB * 1024 * 1024:
+                    summaries[assignment].outcomes.append(batch.Outcome(
+                        student, False, 0.0, f"the submission is over {MAX_SHIPPED_MB} MB: not sent to a worker; "
+                        "look at it by hand"))
+                    continue
+                job = Job(course, assignment, student, files, fingerprint, run_id, identity(url), feedback, tries,
+                          limit)
+                future = client.submit(grade_job, job, bundles[assignment][1], pure=False, retries=0,
+                                       key=f"course-grade-{run_id}-{len(futures)}")
+                futures[future] = job
+        total = len(futures)
+        for finished, future in enumerate(as_completed(list(futures), loop=client.loop), start=1):
+            job = futures.pop(future)
+            outcome = _settle(root, url, job, future, (KilledWorker, FutureCancelledError))
+            summaries[job.assignment].outcomes.append(outcome)
+            if on_done:
+                on_done(outcome, finished, total)
+    except KeyboardInterrupt:
+        client.cancel(list(futures))
+        for job in futures.values():
+            summaries[job.assignment].left += 1
+    finally:
+        client.close()
+    return batch.finish(root, summaries, started)
+
+
+def _settle(root: Path, url: str, job: Job, future, lost: tuple) -> batch.Outcome:
+    """Write a finished task's files into the course folder, then mark it in the ledger."""
+    try:
+        result = future.result()
+    except lost:
+        outcome, files = batch.Outcome(job.student, False, 0.0, KILLED), {}
+    except CourseError as exc:  # a worker's setting is wrong (another gradebook, no sandbox): say which
+        outcome, files = batch.Outcome(job.student, False, 0.0, str(exc)[:300]), {}
+    except Exception as exc:  # an error nbgrader raised instead of reporting
+        outcome, files = batch.Outcome(job.student, False, 0.0, f"grading raised {exc!r}"[:300]), {}
+    else:
+        outcome, files = result.outcome, result.files
+    if files:
+        for part in ("autograded", "feedback"):
+            shutil.rmtree(root / part / job.student / job.assignment, ignore_errors=True)
+        write_folder(root, files)
+    ledger.settle(url, job.course, job.assignment, job.student, job.fingerprint, job.batch, outcome.ok,
+                  outcome.error)
+    return outcome
