@@ -24,7 +24,7 @@ from pathlib import Path
 
 from course.errors import CourseError, GradebookError
 from course.grade import batch, gradebook, ledger
-from course.grade.engine_worker import Bundle, Job, digest_of, grade_job, identity, read_folder, write_folder
+from course.grade.engine_worker import Bundle, Job, digest_of, grade_job, identity, read_folder, unpacked, write_folder
 from course.score.second_reading import FILE as SECOND_READER
 
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
@@ -92,7 +92,10 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
         bundles = {}
         for assignment in summaries:
             bundle = course_bundle(root, assignment)
-            bundles[assignment] = (bundle, client.scatter(bundle, broadcast=False, hash=False))
+            # A task, not scattered data: the scheduler keeps how to make it, so a worker that dies holding
+            # it costs a recomputation, where scattered data would be lost with its submissions.
+            bundles[assignment] = (bundle, client.submit(unpacked, bundle, pure=False,
+                                                         key=f"course-bundle-{run_id}-{len(bundles)}"))
             finished_before = {} if regrade else ledger.done(url, course, assignment)
             for student in [s for a, s in pairs if a == assignment]:
                 files = read_folder(root / "submitted" / student / assignment)
@@ -114,6 +117,7 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
         for finished, future in enumerate(as_completed(list(futures), loop=client.loop), start=1):
             job = futures.pop(future)
             outcome = _settle(root, url, job, future, (KilledWorker, FutureCancelledError))
+            future.release()  # held on, a result lost with its worker would be graded again, for no one
             summaries[job.assignment].outcomes.append(outcome)
             if on_done:
                 on_done(outcome, finished, total)

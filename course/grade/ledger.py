@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, inspect, select
 
 TABLE = Table(
     "course_grading_ledger", MetaData(),
@@ -27,6 +27,7 @@ TABLE = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("state", String(16), nullable=False),  # grading, done or failed
     Column("error", Text, nullable=False, default=""),
+    Column("worker", String(256), nullable=False, default=""),  # the engine worker that claimed it last
     Column("updated", DateTime(timezone=True), nullable=False),
 )
 
@@ -57,7 +58,7 @@ def done(url: str, course: str, assignment: str) -> dict[str, str]:
 
 
 def claim(url: str, course: str, assignment: str, student: str, fingerprint: str, batch: str,
-          tries: int) -> int | None:
+          tries: int, worker: str = "") -> int | None:
     """Count one more attempt at grading this submission in this batch; None once `tries` are used up.
 
     The row is locked while it is read and written (SELECT ... FOR UPDATE on PostgreSQL), so two
@@ -69,7 +70,8 @@ def claim(url: str, course: str, assignment: str, student: str, fingerprint: str
         same = row is not None and row.batch == batch and row.fingerprint == fingerprint
         attempts = (row.attempts if same else 0) + 1
         state = "grading" if attempts <= tries else "failed"
-        values = {"fingerprint": fingerprint, "batch": batch, "attempts": attempts, "state": state, "updated": now}
+        values = {"fingerprint": fingerprint, "batch": batch, "attempts": attempts, "state": state, "updated": now,
+                  "worker": worker[:256]}
         if row is None:
             conn.execute(TABLE.insert().values(course_id=course, assignment=assignment, student=student, error="",
                                                **values))
@@ -86,12 +88,14 @@ def settle(url: str, course: str, assignment: str, student: str, fingerprint: st
     with _engine(url).begin() as conn:
         if conn.execute(TABLE.update().where(_key(course, assignment, student)).values(**values)).rowcount == 0:
             conn.execute(TABLE.insert().values(course_id=course, assignment=assignment, student=student, attempts=0,
-                                               **values))
+                                               worker="", **values))
 
 
 def rows(url: str, course: str) -> list[dict]:
-    """Every row of a course, for tests and for a look at a batch from a notebook."""
+    """Every row of a course (none before the first batch), for tests and for a look at a batch from a notebook."""
     with _engine(url).connect() as conn:
+        if not inspect(conn).has_table(TABLE.name):
+            return []
         result = conn.execute(select(TABLE).where(TABLE.c.course_id == course).order_by(TABLE.c.assignment,
                                                                                            TABLE.c.student))
         return [dict(row._mapping) for row in result]

@@ -1,0 +1,279 @@
+"""Grading on a task engine (`course grade --engine`): a real Dask scheduler on 127.0.0.1, two `course worker`
+processes each in its own folder, and a PostgreSQL gradebook (the `postgres` fixture).
+
+A class of 12 submissions is graded by the local pool and by the engine: the scores must be equal. The
+engine run is stopped with Ctrl-C and resumed; then graded again while one worker is killed with SIGKILL
+half-way through a submission; then a submission that kills its worker every time must be reported as
+failed after the set number of tries.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import psycopg
+import pytest
+from helpers import CELL_TIMEOUT, free_port
+
+from course.course_files import exercises, notebooks
+from course.demo import CLASS, _answer
+from course.grade import batch, gradebook, ledger
+from course.grade.engine_worker import TRIES_USED
+
+COURSE_BIN = Path(sys.executable).parent / "course"
+COURSE_ID = "engine-test"
+ASSIGNMENTS = ["02-proper-language", "11-capstone"]
+ROOT = Path(__file__).resolve().parent.parent
+KILL_WORKER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)  # the grading worker\n"
+
+
+def _database(server: str, name: str) -> str:
+    """A new, empty database on the test's server; its URL."""
+    base = server.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return gradebook.normalize(f"{base}/{name}")
+
+
+def _make_class(folder: Path, names: list[str], students, databases: list[str]) -> Path:
+    """A course folder: the assignments' sources, each student's answers to their own cases, in `databases`."""
+    course = folder / "course"
+    (course / "source").mkdir(parents=True)
+    for name in names:
+        shutil.copytree(ROOT / "source" / name, course / "source" / name)
+    shutil.copy(ROOT / "source" / "second-reader.json", course / "source" / "second-reader.json")
+    (course / "nbgrader_config.py").write_text(
+        "from course.grade.config import configure\nc = get_config()  # noqa\nconfigure(c)\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\nc.Execute.timeout = {CELL_TIMEOUT}\n")
+    for url in databases:
+        api = batch.make_api(course, url)
+        for name in names:
+            result = api.generate_assignment(name, force=True, create=True)
+            assert result["success"], result["log"][-2000:]
+    for name in names:
+        for student, answers in students:
+            target = course / "submitted" / student.id / name
+            shutil.copytree(course / "release" / name, target)
+            for nb in notebooks(course, name, folder="release"):
+                if answers is None:
+                    _answer(target / nb.name, student, exercises(course / "source" / name / nb.name), COURSE_ID,
+                            student.id)
+                else:
+                    _replace_answers(target / nb.name, answers)
+    return course
+
+
+def _replace_answers(notebook: Path, source: str) -> None:
+    import json
+
+    nb = json.loads(notebook.read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("solution"):
+            cell["source"] = source
+    notebook.write_text(json.dumps(nb))
+
+
+class Engine:
+    """A Dask scheduler on a free loopback port and named `course worker` processes, each in its own folder."""
+
+    def __init__(self, folder: Path, db_url: str, sandbox: str) -> None:
+        self.folder, self.sandbox = folder, sandbox
+        self.env = {**os.environ, gradebook.ENV_VAR: db_url}
+        self.url = f"tcp://127.0.0.1:{free_port()}"
+        self.workers: dict[str, subprocess.Popen] = {}
+        port = self.url.rsplit(":", 1)[1]
+        self.scheduler = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", port,
+             "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=open(folder / "scheduler.log", "w"))
+
+    def start_worker(self, name: str) -> None:
+        home = self.folder / name
+        home.mkdir(exist_ok=True)
+        log = home / "worker.log"
+        self.workers[name] = subprocess.Popen(
+            [str(COURSE_BIN), "worker", self.url, "--name", name, "--dir", str(home / "scratch"),
+             "--sandbox", self.sandbox], cwd=home, env=self.env, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+        deadline = time.monotonic() + 120
+        while "Registered to" not in log.read_text():
+            assert self.workers[name].poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the worker, its nanny and everything they started, at once: the machine is gone."""
+        top = psutil.Process(self.workers[name].pid)
+        for process in [top, *top.children(recursive=True)]:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                pass
+        self.workers[name].wait(30)
+
+    def close(self) -> None:
+        for process in [*self.workers.values(), self.scheduler]:
+            process.terminate()
+        for process in [*self.workers.values(), self.scheduler]:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _grade(course: Path, *args: str, env: dict, background: bool = False):
+    command = [str(COURSE_BIN), "grade", *ASSIGNMENTS, "--no-collect", "--no-export", *args]
+    if background:
+        return subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    return subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=900)
+
+
+def _grades(url: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url) as gb:
+        return {(a.name, s.student.id, n.name, g.name): (g.auto_score, g.max_score)
+                for a in gb.assignments for s in a.submissions for n in s.notebooks for g in n.grades}
+
+
+def _wait_for(condition, what: str, timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def engine_class(postgres, tmp_path_factory):
+    """The class graded by the local pool into one database, and an engine with two workers on another."""
+    folder = tmp_path_factory.mktemp("engine")
+    local_db, engine_db = _database(postgres, "pool"), _database(postgres, "engine")
+    course = _make_class(folder, ASSIGNMENTS, [(s, None) for s in CLASS], [local_db, engine_db])
+    local = folder / "local"
+    shutil.copytree(course, local)
+    proc = _grade(local, "--jobs", "2", env={**os.environ, gradebook.ENV_VAR: local_db})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    engine = Engine(folder, engine_db, "require")
+    try:
+        engine.start_worker("w1")
+        engine.start_worker("w2")
+        yield course, local_db, engine_db, engine
+    finally:
+        engine.close()
+
+
+def test_stopped_with_ctrl_c_resumed_and_equal_to_the_local_pool(engine_class):
+    course, local_db, engine_db, engine = engine_class
+    env = {**os.environ, gradebook.ENV_VAR: engine_db}
+    first = _grade(course, "--engine", engine.url, env=env, background=True)
+    _wait_for(lambda: sum(r["state"] == "done" for r in ledger.rows(engine_db, COURSE_ID)) >= 3, "3 graded")
+    first.send_signal(signal.SIGINT)
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 130, out + err
+    assert "stopped (Ctrl-C)" in out and "run the same command again" in out, out
+    done_before = {(r["assignment"], r["student"]) for r in ledger.rows(engine_db, COURSE_ID) if r["state"] == "done"}
+    assert 3 <= len(done_before) < 12
+
+    second = _grade(course, "--engine", engine.url, env=env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    skipped = sum(int(line.split()[0]) for line in second.stdout.splitlines() if "unchanged since an earlier" in line)
+    assert skipped >= len(done_before), second.stdout  # what was done is kept, not graded again
+    rows = ledger.rows(engine_db, COURSE_ID)
+    assert len(rows) == 12 and {r["state"] for r in rows} == {"done"}
+    assert {r["worker"] for r in rows} == {"w1", "w2"}  # both workers graded
+    assert _grades(engine_db) == _grades(local_db)  # the same scores as the local pool, cell by cell
+    assert len(_grades(engine_db)) > 12
+    for name in ASSIGNMENTS:  # the files came back to the course folder; the workers graded in their own folders
+        for student in CLASS:
+            assert list((course / "feedback" / student.id / name).glob("*.html")), (student.id, name)
+            assert list((course / "autograded" / student.id / name).glob("*.ipynb")), (student.id, name)
+    for name in ("w1", "w2"):
+        assert list((engine.folder / name / "scratch").glob("course-*/source/11-capstone"))
+
+    third = _grade(course, "--engine", engine.url, env=env)  # nothing changed: nothing to grade
+    assert third.returncode == 0 and third.stdout.count("6 unchanged since an earlier run") == 2, third.stdout
+
+
+def test_a_worker_killed_mid_grade_loses_nothing_and_grades_nothing_twice(engine_class):
+    course, local_db, engine_db, engine = engine_class
+    env = {**os.environ, gradebook.ENV_VAR: engine_db}
+    run = _grade(course, "--engine", engine.url, "--regrade", env=env, background=True)
+
+    def w1_grading():
+        return [r for r in ledger.rows(engine_db, COURSE_ID) if r["state"] == "grading" and r["worker"] == "w1"
+                and r["attempts"] == 1]
+
+    (victim,) = _wait_for(w1_grading, "worker w1 to claim a submission")
+    time.sleep(0.5)  # half-way into its grading kernel
+    engine.kill("w1")
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0, out + err
+    for name in ASSIGNMENTS:
+        assert f"{name}: 6 graded, 0 failed" in out, out
+    rows = {(r["assignment"], r["student"]): r for r in ledger.rows(engine_db, COURSE_ID)}
+    assert {r["state"] for r in rows.values()} == {"done"}
+    again = rows[(victim["assignment"], victim["student"])]
+    assert again["attempts"] == 2 and again["worker"] == "w2"  # re-queued, graded once more, by the other worker
+    assert sum(r["attempts"] for r in rows.values()) == 13  # every other submission: one attempt
+    assert _grades(engine_db) == _grades(local_db)
+    engine.start_worker("w1")
+
+
+def test_a_submission_that_kills_every_worker_fails_after_its_tries(postgres, tmp_path):
+    """Unsandboxed workers, as on a host without bubblewrap: only there can a kernel reach its worker."""
+    db = _database(postgres, "poison")
+    poisoner, honest = CLASS[0], CLASS[1]
+    course = _make_class(tmp_path, ["02-proper-language"], [(poisoner, KILL_WORKER), (honest, None)], [db])
+    engine = Engine(tmp_path, db, "off")
+    try:
+        engine.start_worker("p1")
+        engine.start_worker("p2")
+        proc = subprocess.run([str(COURSE_BIN), "grade", "02-proper-language", "--no-collect", "--no-export",
+                               "--engine", engine.url, "--tries", "2"], cwd=course, capture_output=True, text=True,
+                              env={**os.environ, gradebook.ENV_VAR: db}, timeout=600)
+    finally:
+        engine.close()
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "02-proper-language: 1 graded, 1 failed" in proc.stdout, proc.stdout
+    assert f"failed {poisoner.id}: {TRIES_USED.format(tries=2)}" in proc.stdout.replace("\n", " "), proc.stdout
+    rows = {r["student"]: r for r in ledger.rows(db, COURSE_ID)}
+    assert rows[poisoner.id]["state"] == "failed" and rows[poisoner.id]["attempts"] == 3  # 2 tries, then refused
+    assert rows[honest.id]["state"] == "done"
+
+
+def test_a_worker_without_its_sandbox_does_not_start(tmp_path):
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # no bwrap on it
+    proc = subprocess.run([str(COURSE_BIN), "worker", f"tcp://127.0.0.1:{free_port()}"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "error: the grading sandbox is required (c.Sandbox.mode = 'require') but bubblewrap" in proc.stderr
+
+
+def test_an_engine_that_does_not_answer_is_named_with_the_fix(monkeypatch):
+    from course.grade import engine
+
+    monkeypatch.setattr(engine, "CONNECT_TIMEOUT", 2)
+    url = f"tcp://127.0.0.1:{free_port()}"
+    with pytest.raises(engine.EngineError, match=f"cannot reach the grading engine at {url}: .*`course worker URL`"):
+        engine.connect(url)
+
+
+def test_an_engine_needs_a_server_gradebook(tmp_path):
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "source" / "02-proper-language", course / "source" / "02-proper-language")
+    (course / "nbgrader_config.py").write_text("c = get_config()  # noqa\n")
+    env = {k: v for k, v in os.environ.items() if k != gradebook.ENV_VAR}
+    proc = subprocess.run([str(COURSE_BIN), "grade", "02-proper-language", "--no-collect", "--engine",
+                           f"tcp://127.0.0.1:{free_port()}"], cwd=course, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1
+    assert "grading on an engine needs a gradebook every worker reaches" in proc.stderr, proc.stderr
