@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import copy
-import glob
 import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import helpers
@@ -45,51 +40,15 @@ GOOD_SCENARIO = {
 }
 
 
-def _pg_bin() -> Path | None:
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).resolve().parent
-    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-    return Path(versions[-1]).parent if versions else None
-
-
 @pytest.fixture(scope="module")
 def postgres():
-    """A PostgreSQL server on a free loopback port (Debian's `postgresql`: initdb + pg_ctl in a temp folder), with
-    the databases `gradebook` and `empty`; the gradebook's URL, without a driver name (as people write it)."""
-    bindir = _pg_bin()
-    if bindir is None:
-        pytest.skip("no PostgreSQL server programs (initdb, pg_ctl): apt-get install postgresql")
-    # not under pytest's temp folder: that is private to this user, and the server runs as another
-    tmp = Path(tempfile.mkdtemp(prefix="course-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root: use Debian's postgres account
-        try:
-            account = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.fail("running as root and there is no `postgres` account to run the server as")
-        os.chown(tmp, account.pw_uid, account.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    data, port = tmp / "data", helpers.free_port()
-
-    def pg(*args: str) -> None:
-        proc = subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, f"{args[0]} failed: {proc.stdout}{proc.stderr}"
-
-    pg(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "course", "-E", "UTF8", "--locale=C", "--no-sync")
-    pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(tmp / "server.log"), "-w", "start",
-       "-o", f"-h 127.0.0.1 -p {port} -k {tmp} -F")
+    """A PostgreSQL server on a free loopback port (helpers.postgres_server), with the databases `gradebook`
+    and `empty`; the gradebook's URL, without a driver name (as people write it)."""
     try:
-        import psycopg
-
-        with psycopg.connect(f"host=127.0.0.1 port={port} user=course dbname=postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE gradebook")
-            conn.execute("CREATE DATABASE empty")
-        yield f"postgresql://course@127.0.0.1:{port}/gradebook"
-    finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60)
-        shutil.rmtree(tmp, ignore_errors=True)
+        with helpers.postgres_server() as url:
+            yield url
+    except helpers.NoPostgres as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture

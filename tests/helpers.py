@@ -1,12 +1,17 @@
-"""Helpers the browser, hub and PostgreSQL tests share: free ports, Chromium, Jupyter servers."""
+"""Helpers the browser, hub and PostgreSQL tests (and benchmarks) share: free ports, Chromium, Jupyter and
+PostgreSQL servers."""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import pwd
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -102,3 +107,64 @@ def own_exercises(source_nb: Path, course_id: str, assignment: str, student: str
 
     return {ex.grade_id: student_exercise(ex, course_id, assignment, student) for ex in exercises(source_nb)}
 
+
+
+class NoPostgres(RuntimeError):
+    """This machine cannot run a PostgreSQL server (the message says what to install)."""
+
+
+def _pg_bin() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    return Path(versions[-1]).parent if versions else None
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """A throw-away PostgreSQL server (Debian's `postgresql`: initdb + pg_ctl in a temp folder) on a free
+    loopback port, with the databases `gradebook` and `empty`; the gradebook's URL, without a driver name."""
+    bindir = _pg_bin()
+    if bindir is None:
+        raise NoPostgres("no PostgreSQL server programs (initdb, pg_ctl): apt-get install postgresql")
+    # not under pytest's temp folder: that is private to this user, and the server runs as another
+    tmp = Path(tempfile.mkdtemp(prefix="course-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root: use Debian's postgres account
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            raise RuntimeError("running as root and there is no `postgres` account to run the server as") from None
+        os.chown(tmp, account.pw_uid, account.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data, port = tmp / "data", free_port()
+
+    def pg(*args: str) -> None:
+        proc = subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, f"{args[0]} failed: {proc.stdout}{proc.stderr}"
+
+    pg(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "course", "-E", "UTF8", "--locale=C", "--no-sync")
+    pg(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(tmp / "server.log"), "-w", "start",
+       "-o", f"-h 127.0.0.1 -p {port} -k {tmp} -F")
+    try:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={port} user=course dbname=postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE gradebook")
+            conn.execute("CREATE DATABASE empty")
+        yield f"postgresql://course@127.0.0.1:{port}/gradebook"
+    finally:
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True, timeout=60)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def new_database(server: str, name: str) -> str:
+    """A new, empty database on a server from postgres_server; its URL (with psycopg 3's driver name)."""
+    import psycopg
+
+    base = server.rsplit("/", 1)[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://{base.split('://', 1)[1]}/{name}"

@@ -18,9 +18,8 @@ import time
 from pathlib import Path
 
 import psutil
-import psycopg
 import pytest
-from helpers import CELL_TIMEOUT, free_port
+from helpers import CELL_TIMEOUT, free_port, new_database
 
 from course.course_files import exercises, notebooks
 from course.demo import CLASS, _answer
@@ -32,14 +31,6 @@ COURSE_ID = "engine-test"
 ASSIGNMENTS = ["02-proper-language", "11-capstone"]
 ROOT = Path(__file__).resolve().parent.parent
 KILL_WORKER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)  # the grading worker\n"
-
-
-def _database(server: str, name: str) -> str:
-    """A new, empty database on the test's server; its URL."""
-    base = server.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return gradebook.normalize(f"{base}/{name}")
 
 
 def _make_class(folder: Path, names: list[str], students, databases: list[str]) -> Path:
@@ -156,7 +147,7 @@ def _wait_for(condition, what: str, timeout: float = 300):
 def engine_class(postgres, tmp_path_factory):
     """The class graded by the local pool into one database, and an engine with two workers on another."""
     folder = tmp_path_factory.mktemp("engine")
-    local_db, engine_db = _database(postgres, "pool"), _database(postgres, "engine")
+    local_db, engine_db = new_database(postgres, "pool"), new_database(postgres, "engine")
     course = _make_class(folder, ASSIGNMENTS, [(s, None) for s in CLASS], [local_db, engine_db])
     local = folder / "local"
     shutil.copytree(course, local)
@@ -230,7 +221,7 @@ def test_a_worker_killed_mid_grade_loses_nothing_and_grades_nothing_twice(engine
 
 def test_a_submission_that_kills_every_worker_fails_after_its_tries(postgres, tmp_path):
     """Unsandboxed workers, as on a host without bubblewrap: only there can a kernel reach its worker."""
-    db = _database(postgres, "poison")
+    db = new_database(postgres, "poison")
     poisoner, honest = CLASS[0], CLASS[1]
     course = _make_class(tmp_path, ["02-proper-language"], [(poisoner, KILL_WORKER), (honest, None)], [db])
     engine = Engine(tmp_path, db, "off")

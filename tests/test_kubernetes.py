@@ -75,9 +75,62 @@ def test_post_start_writes_what_the_hook_computed(hub_config, values, tmp_path):
     teacher_settings = teacher.environment["COURSE_NBGRADER_CONFIG"]
     assert "c.CourseDirectory.root = '/home/jovyan/aplus-4.7'" in teacher_settings
     assert "c.ExchangeCollect.check_owner = False" in teacher_settings  # every pod is uid jovyan
+    assert "c.Sandbox.mode = 'require'" in teacher_settings  # a pod without bubblewrap refuses to grade
 
 
 def test_user_image_installs_the_course_with_the_hub_extra():
     dockerfile = (ROOT / "deploy" / "kubernetes" / "Dockerfile").read_text()
-    assert 'pip install --no-cache-dir "/tmp/course[hub]"' in dockerfile
+    assert 'pip install --no-cache-dir "/tmp/course[hub,engine]"' in dockerfile
     assert '\nhub = [\n    "jupyterhub' in (ROOT / "pyproject.toml").read_text()
+
+
+WORKERS = ROOT / "deploy" / "kubernetes" / "grading-workers.yaml"
+
+
+@pytest.fixture
+def grading() -> dict:
+    """deploy/kubernetes/grading-workers.yaml: kind/name -> manifest."""
+    return {f"{doc['kind']}/{doc['metadata']['name']}": doc for doc in yaml.safe_load_all(WORKERS.read_text())}
+
+
+def _container(manifest: dict) -> dict:
+    (container,) = manifest["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+def test_grading_workers_require_their_sandbox_and_hold_no_credentials_but_the_gradebook(grading):
+    from course.cli import main
+
+    worker = grading["Deployment/aplus-grading-worker"]
+    pod, container = worker["spec"]["template"]["spec"], _container(worker)
+    command = container["command"]
+    assert command[:2] == ["course", "worker"] and command[command.index("--sandbox") + 1] == "require"
+    scheduler = grading["Service/aplus-grading"]
+    assert command[2] == f"tcp://{scheduler['metadata']['name']}:{scheduler['spec']['ports'][0]['port']}"
+    with pytest.raises(SystemExit) as parsed:  # the arguments are ones `course worker` takes
+        main(["worker", *command[2:], "--help"])
+    assert parsed.value.code == 0
+    assert pod["automountServiceAccountToken"] is False
+    assert [e["name"] for e in container["env"]] == ["NBGRADER_DB_URL"]
+    assert container["env"][0]["valueFrom"]["secretKeyRef"]["name"] == "aplus-gradebook"
+    security = container["securityContext"]
+    assert security["runAsNonRoot"] and not security["allowPrivilegeEscalation"]
+    assert security["capabilities"] == {"drop": ["ALL"]}
+    assert security["seccompProfile"] == {"type": "Unconfined"}, "bubblewrap makes user namespaces"
+    assert _container(grading["Deployment/aplus-grading-scheduler"])["securityContext"]["seccompProfile"] == {
+        "type": "RuntimeDefault"}, "only the workers, which run bubblewrap, leave the default profile"
+
+
+def test_grading_workers_reach_only_the_scheduler_the_gradebook_and_dns(grading, values):
+    policy = grading["NetworkPolicy/aplus-grading-worker"]["spec"]
+    assert policy["podSelector"]["matchLabels"] == grading["Deployment/aplus-grading-worker"]["spec"]["selector"][
+        "matchLabels"]
+    assert set(policy["policyTypes"]) == {"Ingress", "Egress"}
+    allowed = sorted(port["port"] for rule in policy["egress"] for port in rule.get("ports", []))
+    assert allowed == [53, 53, 5432, 8786]
+    scheduler = grading["Deployment/aplus-grading-scheduler"]
+    env = {e["name"]: e["value"] for e in _container(scheduler)["env"]}
+    assert env["DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION"] == "1.0"
+    images = {_container(m)["image"] for m in grading.values() if m["kind"] == "Deployment"}
+    user_image = values["singleuser"]["image"]
+    assert images == {f"{user_image['name']}:{user_image['tag']}"}, "the workers run the students' image"

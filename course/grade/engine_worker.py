@@ -120,13 +120,20 @@ def worker_sandbox() -> str:
 
 
 def scratch(bundle: Bundle) -> Path:
-    """This worker's course folder for a bundle, written once (then reused for every submission)."""
+    """This worker's course folder for a bundle, written once (then reused for every submission).
+
+    Written aside and renamed into place, so worker processes sharing the folder (`--nworkers`) never see
+    half of one; each submission then has its own folders in it."""
     base = Path(os.environ.get(DIR_VAR) or Path(tempfile.gettempdir()) / "course-worker")
     root = base / f"course-{bundle.digest[:20]}"
-    if not (root / ".complete").is_file():
-        shutil.rmtree(root, ignore_errors=True)
-        write_folder(root, bundle.files)
-        (root / ".complete").write_text(bundle.digest)
+    if not root.is_dir():
+        base.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=base, prefix=".staging-"))
+        write_folder(staging, bundle.files)
+        try:
+            staging.rename(root)
+        except OSError:  # another worker process put it there first
+            shutil.rmtree(staging, ignore_errors=True)
     return root
 
 
@@ -194,6 +201,13 @@ def dask_setup(worker) -> None:
         os.setsid()
     except OSError:
         pass  # already a group leader
+    # Import the grading pipeline now, as the local pool's workers inherit it: not on the first submission.
+    import nbgrader.apps  # noqa: F401
+    from traitlets.config import Config
+
+    from course.grade import config
+
+    config._pipeline(Config())  # imports every grading step's class
 
 
 def check_sandbox() -> str:

@@ -90,6 +90,9 @@ def nbgrader_settings(exchange: str, user: str, course_id: str | None, course_ro
         lines.append(f"c.CourseDirectory.course_id = {course_id!r}")
     if course_root:
         lines.append(f"c.CourseDirectory.root = {course_root!r}")
+        # A grader's server grades only in the sandbox: where bubblewrap cannot run (most Kubernetes pods),
+        # grading stops with the reason instead of running student code as the grader (docs/deploying.md).
+        lines.append("c.Sandbox.mode = 'require'")
         if shared_os_account:
             lines.append("c.ExchangeCollect.check_owner = False  # every server runs as one OS account here")
     else:
