@@ -47,10 +47,11 @@ build: $(STAMP)  ## regenerate release/ from source/ (commit the result)
 check: $(STAMP)  ## validate scenarios and answer keys
 	$(VENV)/bin/course check
 
-bench: $(STAMP)  ## benchmarks: grading throughput, the sandbox's cost, notebook and import costs, the look-alike check, written-answer scoring (minutes; not in make test)
+bench: $(STAMP)  ## benchmarks: grading throughput, the sandbox's cost, the task engine, notebook and import costs, the look-alike check, written-answer scoring (minutes; not in make test)
 	$(PY) benchmarks/grading.py
 	$(PY) benchmarks/notebooks.py
 	$(PY) benchmarks/sandbox.py
+	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/similar.py
 	$(PY) benchmarks/rubric.py
 

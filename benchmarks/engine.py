@@ -1,6 +1,6 @@
 """Grading on the task engine (`course grade --engine`): its cost against the local pool, and how it scales.
 
-    python benchmarks/engine.py [--size 24] [--workers 2] [--curve 1,2,4,8,16] [--tasks 64] [--sleep 0.5]
+    python benchmarks/engine.py [--size 24] [--workers 2] [--rounds 3] [--curve 2,4,8,16] [--tasks 128] [--sleep 1.0]
 
 1. The same synthetic class is graded, in the same run, by the local pool (`--jobs W`) and by the engine
    (a Dask scheduler and W `course worker` processes on this machine), both into PostgreSQL: the engine's
@@ -48,7 +48,7 @@ def _wait_registered(log: Path, count: int) -> None:
         time.sleep(0.2)
 
 
-def engine_against_pool(tmp: Path, server: str, size: int, workers: int) -> None:
+def engine_against_pool(tmp: Path, server: str, size: int, workers: int, rounds: int) -> None:
     pool_course = synthetic_class(tmp / "pool", ASSIGNMENT, size)
     engine_course = tmp / "engine" / "course"
     shutil.copytree(pool_course, engine_course)
@@ -67,11 +67,13 @@ def engine_against_pool(tmp: Path, server: str, size: int, workers: int) -> None
                                                "auto", "--dir", str(tmp / "workers")], env=env, cwd=tmp,
                                               stdout=subprocess.DEVNULL, stderr=out))
         _wait_registered(log, workers)
-        results = {}
-        pool = timed(lambda: results.setdefault("pool", batch.grade(pool_course, ASSIGNMENT, jobs=workers,
-                                                                    db_url=pool_db)))
-        engine = timed(lambda: results.setdefault("engine", grade_on_engine(
-            engine_course, {ASSIGNMENT: None}, url, db_url=engine_db)[ASSIGNMENT]))
+        results, pools, engines = {}, [], []
+        for _round in range(rounds):  # in turn, keeping each side's best: this machine's noise is larger than 10%
+            pools.append(timed(lambda: results.__setitem__("pool", batch.grade(
+                pool_course, ASSIGNMENT, jobs=workers, db_url=pool_db))))
+            engines.append(timed(lambda: results.__setitem__("engine", grade_on_engine(
+                engine_course, {ASSIGNMENT: None}, url, db_url=engine_db, regrade=True)[ASSIGNMENT])))
+        pool, engine = min(pools), min(engines)
     finally:
         for process in processes:
             process.terminate()
@@ -80,7 +82,8 @@ def engine_against_pool(tmp: Path, server: str, size: int, workers: int) -> None
     for name, summary in results.items():
         for outcome in summary.failed:
             print(f"  {name} failed {outcome.student}: {outcome.error}")
-    print(f"submissions: {size}, workers: {workers}, graded (pool, engine): {graded['pool']}, {graded['engine']}")
+    print(f"submissions: {size}, workers: {workers}, graded (pool, engine): {graded['pool']}, {graded['engine']}; "
+          f"best of {rounds} rounds each, in turn")
     print(f"local pool, `course grade --jobs {workers}`:       {pool:6.1f} s  ({pool * workers / size:.2f} "
           "worker-s per submission)")
     print(f"engine, {workers} `course worker` on this machine: {engine:6.1f} s  ({engine * workers / size:.2f} "
@@ -109,31 +112,30 @@ def throughput_curve(tmp: Path, server: str, counts: list[int], tasks: int, seco
     _generate(course, db)
     os.environ[gradebook.ENV_VAR] = db  # the workers' setting (they start with this environment)
     print(f"\nthroughput, {tasks} submissions that each sleep {seconds} s instead of grading:")
-    print("workers   seconds   submissions/s   speed-up   efficiency")
-    first = None
+    ideal = tasks * seconds  # one worker doing nothing but the sleeps
+    print(f"workers   seconds   submissions/s   speed-up against one worker's ideal {ideal:.0f} s   efficiency")
     for count in counts:
         with LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None,
                           scheduler_kwargs={"host": "127.0.0.1"}) as cluster, Client(cluster) as client:
             client.run(_sleep_instead_of_nbgrader, seconds)
             wall = timed(lambda: grade_on_engine(course, {ASSIGNMENT: None}, cluster.scheduler_address, db_url=db,
                                                  regrade=True))
-        first = first or wall * count  # one worker's time (measured when the curve starts at 1)
-        speedup = first / wall
-        print(f"{count:7d}   {wall:7.1f}   {tasks / wall:13.1f}   {speedup:7.2f}x   {speedup / count:9.0%}")
-    ideal = tasks * seconds
-    print(f"(one worker's ideal: {ideal:.0f} s; each line's ideal is that divided by its workers)")
+        speedup = ideal / wall
+        print(f"{count:7d}   {wall:7.1f}   {tasks / wall:13.1f}   {speedup:46.2f}x   {speedup / count:10.0%}")
+    print("(the seconds include the whole batch: planning, intake, connecting, the summary)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=24)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--curve", default="1,2,4,8,16")
-    parser.add_argument("--tasks", type=int, default=64)
-    parser.add_argument("--sleep", type=float, default=0.5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--curve", default="2,4,8,16")
+    parser.add_argument("--tasks", type=int, default=128)
+    parser.add_argument("--sleep", type=float, default=1.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, postgres_server() as server:
-        engine_against_pool(Path(tmp) / "cost", server, args.size, args.workers)
+        engine_against_pool(Path(tmp) / "cost", server, args.size, args.workers, args.rounds)
         throughput_curve(Path(tmp) / "curve", server, [int(n) for n in args.curve.split(",")], args.tasks, args.sleep)
 
 

@@ -121,10 +121,10 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
             summaries[job.assignment].outcomes.append(outcome)
             if on_done:
                 on_done(outcome, finished, total)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # stop cleanly: cancel what is queued; the ledger keeps what is done
         client.cancel(list(futures))
-        for job in futures.values():
-            summaries[job.assignment].left += 1
+        for assignment, summary in summaries.items():
+            summary.left = sum(a == assignment for a, _s in pairs) - len(summary.outcomes) - summary.skipped
     finally:
         client.close()
     return batch.finish(root, summaries, started)
