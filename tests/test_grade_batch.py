@@ -248,3 +248,26 @@ def test_workers_start_clean_while_another_thread_runs(demo_run):
     finally:
         stop.set()
         writer.join()
+
+
+def test_a_grading_process_shares_one_engine_per_gradebook(tmp_path, monkeypatch):
+    """course.grade.gradebook.share_engines: nbgrader's eleven opens per submission reuse one engine (and its
+    statement cache) per URL; a gradebook opened that way still reads and writes, and another URL its own."""
+    import nbgrader.api
+    from nbgrader.api import Gradebook
+
+    from course.grade import gradebook
+    from course.programs import scripts_on_path
+
+    scripts_on_path()  # nbgrader runs `alembic` by name for a new gradebook
+    monkeypatch.setattr(nbgrader.api, "create_engine", nbgrader.api.create_engine)  # undone after the test
+    gradebook.share_engines()
+    gradebook.share_engines()  # twice is once
+    first, second = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    with Gradebook(first) as gb:
+        gb.add_student("ada")
+        engine = gb.engine
+    with Gradebook(first) as gb:
+        assert gb.engine is engine and [s.id for s in gb.students] == ["ada"]
+    with Gradebook(second) as gb:
+        assert gb.engine is not engine and gb.students == []

@@ -162,6 +162,9 @@ def _start_worker(workers: Workers) -> None:
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 2)
     os.chdir(workers.root)
+    from course.grade import gradebook
+
+    gradebook.share_engines()
     _API = make_api(workers.root, workers.db_url, workers.sandbox)
 
 

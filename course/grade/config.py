@@ -51,6 +51,10 @@ def configure(c) -> None:
     if "timeout" not in c.Execute:  # SafeExecute is an Execute: it reads the same settings
         c.Execute.timeout = CELL_TIMEOUT
     c.Execute.extra_arguments = [f"--IPKernelApp.exec_lines={KERNEL_PRELOAD}"]
+    # A grading kernel is thrown away: stop it at once instead of waiting for it to wind down (about 0.1 s
+    # a submission, benchmarks/grading.py), and atexit hooks, which are student code, never run.
+    if "shutdown_kernel" not in c.Execute:
+        c.Execute.shutdown_kernel = "immediate"
     # A hub or a Kubernetes secret sets the gradebook (say, PostgreSQL) without editing this file.
     if gradebook.from_env():
         c.CourseDirectory.db_url = gradebook.from_env()

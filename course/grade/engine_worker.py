@@ -208,6 +208,7 @@ def dask_setup(worker) -> None:
     from course.grade import config
 
     config._pipeline(Config())  # imports every grading step's class
+    gradebook.share_engines()
 
 
 def check_sandbox() -> str:

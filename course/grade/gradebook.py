@@ -138,3 +138,29 @@ def prepare(url: str, course_id: str, assignments: list[str]) -> None:
             f"the gradebook at {shown(url)} has no assignment {', '.join(missing)}: nbgrader adds an assignment "
             f"to the gradebook when it is generated; run `nbgrader generate_assignment NAME` (or Generate in "
             f"the formgrader) with this gradebook configured, then grade again")
+
+
+def share_engines() -> None:
+    """In a grading process: one SQLAlchemy engine per gradebook URL instead of one per gradebook open.
+
+    nbgrader opens the gradebook about eleven times per submission, and each open makes a new engine,
+    whose statement cache starts empty: compiling the same SQL again costs more than running it
+    (benchmarks/grading.py). nbgrader looks `create_engine` up in its own module when it opens a
+    gradebook, so setting it there is enough; `Gradebook.close` still disposes of the connections, and
+    an engine reconnects when next used.
+    """
+    import nbgrader.api
+    from sqlalchemy import create_engine
+
+    if getattr(nbgrader.api.create_engine, "shared", False):
+        return
+    engines: dict[tuple, object] = {}
+
+    def shared(url, **options):
+        key = (str(url), tuple(sorted(options.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, **options)
+        return engines[key]
+
+    shared.shared = True
+    nbgrader.api.create_engine = shared
