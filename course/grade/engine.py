@@ -16,10 +16,12 @@ The same planning (intake, checks) and the same summary as the local pool (cours
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from course.errors import CourseError, GradebookError
@@ -30,6 +32,8 @@ from course.score.second_reading import FILE as SECOND_READER
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
 WORKER_WAIT = 120  # seconds to wait for the first worker to join
 MAX_SHIPPED_MB = 256  # a submission larger than this is not sent to a worker
+WINDOW = 512  # submissions on the engine at once: enough for hundreds of workers, little memory
+TOO_LARGE = f"the submission is over {MAX_SHIPPED_MB} MB: not sent to a worker; look at it by hand"
 KILLED = ("grading it stopped its grading worker more often than the engine allows (Dask's allowed-failures); "
           "it has no grade: look at it by hand")
 
@@ -72,10 +76,12 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
                     on_done: Callable[[batch.Outcome, int, int], None] | None = None, feedback: bool = True,
                     tries: int = 2, limit: float = batch.SUBMISSION_LIMIT,
                     regrade: bool = False) -> dict[str, batch.Summary]:
-    """Grade `todo` (assignment -> students, None: all) on the engine; see the module's docstring."""
+    """Grade `todo` (assignment -> students, None: all) on the engine; see the module's docstring.
+
+    At most WINDOW submissions are on the engine at a time, read from the course folder as earlier
+    ones finish, so a class of any size costs the grader's machine and the scheduler little memory.
+    """
     from distributed import as_completed
-    from distributed.client import FutureCancelledError
-    from distributed.scheduler import KilledWorker
 
     started = time.perf_counter()
     url = gradebook.normalize(db_url or batch.gradebook_url(root))
@@ -86,41 +92,25 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
     course = batch.course_directory(root, url).course_id
     ledger.ensure(url)
     client = connect(engine_url)
-    run_id = uuid.uuid4().hex
+    run = Run(root, url, course, uuid.uuid4().hex, summaries, len(pairs), on_done)
+    jobs = run.jobs(client, pairs, regrade, Job(course, "", "", {}, "", run.id, identity(url), feedback, tries, limit))
     futures: dict = {}
+    pending = as_completed([], loop=client.loop)
+    sent = itertools.count()
+
+    def fill() -> None:
+        while len(futures) < WINDOW and (job := next(jobs, None)) is not None:
+            future = client.submit(grade_job, job, run.bundles[job.assignment], pure=False, retries=0,
+                                   key=f"course-grade-{run.id}-{next(sent)}")
+            futures[future] = job
+            pending.add(future)
+
     try:
-        bundles = {}
-        for assignment in summaries:
-            bundle = course_bundle(root, assignment)
-            # A task, not scattered data: the scheduler keeps how to make it, so a worker that dies holding
-            # it costs a recomputation, where scattered data would be lost with its submissions.
-            bundles[assignment] = (bundle, client.submit(unpacked, bundle, pure=False,
-                                                         key=f"course-bundle-{run_id}-{len(bundles)}"))
-            finished_before = {} if regrade else ledger.done(url, course, assignment)
-            for student in [s for a, s in pairs if a == assignment]:
-                files = read_folder(root / "submitted" / student / assignment)
-                fingerprint = digest_of({**files, "\0bundle": bundle.digest.encode()})
-                if finished_before.get(student) == fingerprint:
-                    summaries[assignment].skipped += 1
-                    continue
-                if sum(len(data) for data in files.values()) > MAX_SHIPPED_MB * 1024 * 1024:
-                    summaries[assignment].outcomes.append(batch.Outcome(
-                        student, False, 0.0, f"the submission is over {MAX_SHIPPED_MB} MB: not sent to a worker; "
-                        "look at it by hand"))
-                    continue
-                job = Job(course, assignment, student, files, fingerprint, run_id, identity(url), feedback, tries,
-                          limit)
-                future = client.submit(grade_job, job, bundles[assignment][1], pure=False, retries=0,
-                                       key=f"course-grade-{run_id}-{len(futures)}")
-                futures[future] = job
-        total = len(futures)
-        for finished, future in enumerate(as_completed(list(futures), loop=client.loop), start=1):
-            job = futures.pop(future)
-            outcome = _settle(root, url, job, future, (KilledWorker, FutureCancelledError))
+        fill()
+        for future in pending:
+            run.settle(futures.pop(future), future)
             future.release()  # held on, a result lost with its worker would be graded again, for no one
-            summaries[job.assignment].outcomes.append(outcome)
-            if on_done:
-                on_done(outcome, finished, total)
+            fill()
     except KeyboardInterrupt:  # stop cleanly: cancel what is queued; the ledger keeps what is done
         client.cancel(list(futures))
         for assignment, summary in summaries.items():
@@ -130,22 +120,69 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
     return batch.finish(root, summaries, started)
 
 
-def _settle(root: Path, url: str, job: Job, future, lost: tuple) -> batch.Outcome:
-    """Write a finished task's files into the course folder, then mark it in the ledger."""
+class Run:
+    """One batch on the engine: what it reads from the course folder, and what it records as tasks end."""
+
+    def __init__(self, root: Path, url: str, course: str, run_id: str, summaries: dict[str, batch.Summary],
+                 total: int, on_done: Callable[[batch.Outcome, int, int], None] | None) -> None:
+        self.root, self.url, self.course, self.id = root, url, course, run_id
+        self.summaries, self.total, self.on_done = summaries, total, on_done
+        self.bundles: dict = {}  # assignment -> the engine's future holding its Bundle
+        self.finished = 0
+
+    def jobs(self, client, pairs: list[tuple[str, str]], regrade: bool, template: Job) -> Iterator[Job]:
+        """Each submission to send, read when it is its turn; what is done and unchanged is counted, not sent."""
+        for assignment in self.summaries:
+            bundle = course_bundle(self.root, assignment)
+            # A task, not scattered data: the scheduler keeps how to make it, so a worker that dies holding
+            # it costs a recomputation, where scattered data would be lost with its submissions.
+            self.bundles[assignment] = client.submit(unpacked, bundle, pure=False,
+                                                     key=f"course-bundle-{self.id}-{len(self.bundles)}")
+            finished_before = {} if regrade else ledger.done(self.url, self.course, assignment)
+            for student in [s for a, s in pairs if a == assignment]:
+                files = read_folder(self.root / "submitted" / student / assignment)
+                fingerprint = digest_of({**files, "\0bundle": bundle.digest.encode()})
+                if finished_before.get(student) == fingerprint:
+                    self.summaries[assignment].skipped += 1
+                    self._tick(batch.Outcome(student, True, 0.0))
+                elif sum(len(data) for data in files.values()) > MAX_SHIPPED_MB * 1024 * 1024:
+                    self._record(assignment, batch.Outcome(student, False, 0.0, TOO_LARGE))
+                else:
+                    yield replace(template, assignment=assignment, student=student, files=files,
+                                  fingerprint=fingerprint)
+
+    def settle(self, job: Job, future) -> None:
+        """Write a finished task's files into the course folder, then mark it in the ledger."""
+        outcome, files = _result(job, future)
+        if files:
+            for part in ("autograded", "feedback"):
+                shutil.rmtree(self.root / part / job.student / job.assignment, ignore_errors=True)
+            write_folder(self.root, files)
+        ledger.settle(self.url, job.course, job.assignment, job.student, job.fingerprint, job.batch, outcome.ok,
+                      outcome.error)
+        self._record(job.assignment, outcome)
+
+    def _record(self, assignment: str, outcome: batch.Outcome) -> None:
+        self.summaries[assignment].outcomes.append(outcome)
+        self._tick(outcome)
+
+    def _tick(self, outcome: batch.Outcome) -> None:
+        self.finished += 1
+        if self.on_done:
+            self.on_done(outcome, self.finished, self.total)
+
+
+def _result(job: Job, future) -> tuple[batch.Outcome, dict[str, bytes]]:
+    """A task's outcome and files, or why it has none."""
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
     try:
         result = future.result()
-    except lost:
-        outcome, files = batch.Outcome(job.student, False, 0.0, KILLED), {}
+    except (KilledWorker, FutureCancelledError):
+        return batch.Outcome(job.student, False, 0.0, KILLED), {}
     except CourseError as exc:  # a worker's setting is wrong (another gradebook, no sandbox): say which
-        outcome, files = batch.Outcome(job.student, False, 0.0, str(exc)[:300]), {}
+        return batch.Outcome(job.student, False, 0.0, str(exc)[:300]), {}
     except Exception as exc:  # an error nbgrader raised instead of reporting
-        outcome, files = batch.Outcome(job.student, False, 0.0, f"grading raised {exc!r}"[:300]), {}
-    else:
-        outcome, files = result.outcome, result.files
-    if files:
-        for part in ("autograded", "feedback"):
-            shutil.rmtree(root / part / job.student / job.assignment, ignore_errors=True)
-        write_folder(root, files)
-    ledger.settle(url, job.course, job.assignment, job.student, job.fingerprint, job.batch, outcome.ok,
-                  outcome.error)
-    return outcome
+        return batch.Outcome(job.student, False, 0.0, f"grading raised {exc!r}"[:300]), {}
+    return result.outcome, result.files
