@@ -166,6 +166,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     gradebook.reachable(url)
     console = Console(stderr=True)
     if args.engine:  # each worker decides its own sandbox (`course worker --sandbox`, default require)
+        from course.grade.engine import check_gradebook
+
+        check_gradebook(url)
         console.print("sandbox: as each engine worker requires (`course worker --sandbox`, default: require)")
         sandbox = None
     else:

@@ -20,6 +20,7 @@ import itertools
 import shutil
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -42,13 +43,22 @@ class EngineError(CourseError):
     """The task engine cannot be used: not installed, not reachable, or no worker joined."""
 
 
-def course_bundle(root: Path, assignment: str) -> Bundle:
-    """What a worker needs besides the submission: the settings, the assignment's source, the second reader."""
-    files = read_folder(root / "source" / assignment, f"source/{assignment}/")
-    for extra in (Path("nbgrader_config.py"), SECOND_READER):
-        if (root / extra).is_file():
-            files[extra.as_posix()] = (root / extra).read_bytes()
-    return Bundle(files)
+def course_bundle(root: Path) -> Bundle:
+    """What every submission is graded against: the course's settings and second reader (sent once a run)."""
+    return Bundle({extra.as_posix(): (root / extra).read_bytes()
+                   for extra in (Path("nbgrader_config.py"), SECOND_READER) if (root / extra).is_file()})
+
+
+def assignment_bundle(root: Path, assignment: str) -> Bundle:
+    """An assignment's source folder, hidden tests and all (sent once a run per assignment)."""
+    return Bundle(read_folder(root / "source" / assignment, f"source/{assignment}/"))
+
+
+def check_gradebook(url: str) -> None:
+    """Refuse a gradebook only this machine can reach, before anything starts."""
+    if gradebook.is_file_db(url):
+        raise GradebookError(f"grading on an engine needs a gradebook every worker reaches, not the file "
+                             f"{gradebook.shown(url)}: use PostgreSQL (--db-url or {gradebook.ENV_VAR})")
 
 
 def connect(url: str):
@@ -85,9 +95,7 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
 
     started = time.perf_counter()
     url = gradebook.normalize(db_url or batch.gradebook_url(root))
-    if gradebook.is_file_db(url):
-        raise GradebookError(f"grading on an engine needs a gradebook every worker reaches, not the file "
-                             f"{gradebook.shown(url)}: use PostgreSQL (--db-url or {gradebook.ENV_VAR})")
+    check_gradebook(url)
     summaries, pairs = batch.plan(root, todo, url)
     course = batch.course_directory(root, url).course_id
     ledger.ensure(url)
@@ -100,7 +108,7 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
 
     def fill() -> None:
         while len(futures) < WINDOW and (job := next(jobs, None)) is not None:
-            future = client.submit(grade_job, job, run.bundles[job.assignment], pure=False, retries=0,
+            future = client.submit(grade_job, job, run.shared, run.bundles[job.assignment], pure=False, retries=0,
                                    key=f"course-grade-{run.id}-{next(sent)}")
             futures[future] = job
             pending.add(future)
@@ -127,21 +135,22 @@ class Run:
                  total: int, on_done: Callable[[batch.Outcome, int, int], None] | None) -> None:
         self.root, self.url, self.course, self.id = root, url, course, run_id
         self.summaries, self.total, self.on_done = summaries, total, on_done
+        self.shared = None  # the engine's future holding the course's Bundle
         self.bundles: dict = {}  # assignment -> the engine's future holding its Bundle
         self.finished = 0
 
     def jobs(self, client, pairs: list[tuple[str, str]], regrade: bool, template: Job) -> Iterator[Job]:
         """Each submission to send, read when it is its turn; what is done and unchanged is counted, not sent."""
+        shared = course_bundle(self.root)
+        self.shared = self._send(client, shared, "course")
         for assignment in self.summaries:
-            bundle = course_bundle(self.root, assignment)
-            # A task, not scattered data: the scheduler keeps how to make it, so a worker that dies holding
-            # it costs a recomputation, where scattered data would be lost with its submissions.
-            self.bundles[assignment] = client.submit(unpacked, bundle, pure=False,
-                                                     key=f"course-bundle-{self.id}-{len(self.bundles)}")
+            bundle = assignment_bundle(self.root, assignment)
+            self.bundles[assignment] = self._send(client, bundle, str(len(self.bundles)))
             finished_before = {} if regrade else ledger.done(self.url, self.course, assignment)
             for student in [s for a, s in pairs if a == assignment]:
                 files = read_folder(self.root / "submitted" / student / assignment)
-                fingerprint = digest_of({**files, "\0bundle": bundle.digest.encode()})
+                fingerprint = digest_of({**files, "\0course": shared.digest.encode(),
+                                         "\0source": bundle.digest.encode()})
                 if finished_before.get(student) == fingerprint:
                     self.summaries[assignment].skipped += 1
                     self._tick(batch.Outcome(student, True, 0.0))
@@ -150,6 +159,14 @@ class Run:
                 else:
                     yield replace(template, assignment=assignment, student=student, files=files,
                                   fingerprint=fingerprint)
+
+    def _send(self, client, bundle: Bundle, name: str):
+        """A bundle as a task, not scattered data: the scheduler keeps how to make it, so a worker that dies
+        holding it costs a recomputation, where scattered data would be lost with its submissions. (Dask warns
+        of a "large graph" for the second reader, about 20 MB: it is sent once a run.)"""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Sending large graph")
+            return client.submit(unpacked, bundle, pure=False, key=f"course-bundle-{self.id}-{name}")
 
     def settle(self, job: Job, future) -> None:
         """Write a finished task's files into the course folder, then mark it in the ledger."""

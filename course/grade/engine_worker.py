@@ -119,17 +119,18 @@ def worker_sandbox() -> str:
     return mode
 
 
-def scratch(bundle: Bundle) -> Path:
-    """This worker's course folder for a bundle, written once (then reused for every submission).
+def scratch(*bundles: Bundle) -> Path:
+    """This worker's course folder for these bundles, written once (then reused for every submission).
 
     Written aside and renamed into place, so worker processes sharing the folder (`--nworkers`) never see
     half of one; each submission then has its own folders in it."""
     base = Path(os.environ.get(DIR_VAR) or Path(tempfile.gettempdir()) / "course-worker")
-    root = base / f"course-{bundle.digest[:20]}"
+    root = base / f"course-{digest_of({b.digest: b'' for b in bundles})[:20]}"
     if not root.is_dir():
         base.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=base, prefix=".staging-"))
-        write_folder(staging, bundle.files)
+        for bundle in bundles:
+            write_folder(staging, bundle.files)
         try:
             staging.rename(root)
         except OSError:  # another worker process put it there first
@@ -137,10 +138,10 @@ def scratch(bundle: Bundle) -> Path:
     return root
 
 
-def _api(root: Path):
+def _api(root: Path, url: str):
     key = str(root)
     if key not in _APIS:
-        _APIS[key] = batch.make_api(root, sandbox=worker_sandbox())
+        _APIS[key] = batch.make_api(root, url, sandbox=worker_sandbox())
     return _APIS[key]
 
 
@@ -152,17 +153,19 @@ def _watchdog(limit: float) -> threading.Timer:
     return timer
 
 
-def grade_job(job: Job, bundle: Bundle) -> Result:
-    """Grade one submission in this worker (the engine's task) and return its outcome and files."""
+def grade_job(job: Job, course: Bundle, source: Bundle) -> Result:
+    """Grade one submission in this worker (the engine's task) and return its outcome and files.
+
+    The worker's own NBGRADER_DB_URL names the gradebook, before the course's settings (which travel with
+    the task and may name the grader's SQLite file); it must be the batch's."""
     with _LOCK:
-        root = scratch(bundle)
-        url = batch.gradebook_url(root)
+        root = scratch(course, source)
+        url = gradebook.normalize(batch.gradebook_url(root, gradebook.from_env()))
         if identity(url) != job.gradebook:
             raise GradebookError(
-                f"this worker grades into {gradebook.shown(url)}, not the batch's gradebook: give every worker the "
-                f"course's PostgreSQL gradebook ({gradebook.ENV_VAR})")
-        ledger_url = gradebook.normalize(url)
-        if ledger.claim(ledger_url, job.course, job.assignment, job.student, job.fingerprint, job.batch,
+                f"this worker grades into {gradebook.shown(url)}, not the batch's gradebook: set {gradebook.ENV_VAR} "
+                "on every worker to the course's PostgreSQL gradebook")
+        if ledger.claim(url, job.course, job.assignment, job.student, job.fingerprint, job.batch,
                         job.tries, _worker_name()) is None:
             return Result(batch.Outcome(job.student, False, 0.0, TRIES_USED.format(tries=job.tries)), {})
         parts = [Path(part) / job.student / job.assignment for part in ("submitted", "autograded", "feedback")]
@@ -172,7 +175,7 @@ def grade_job(job: Job, bundle: Bundle) -> Result:
         os.chdir(root)  # as the local pool's workers: nbgrader resolves some paths from here
         timer = _watchdog(job.limit)
         try:
-            outcome = batch.grade_with(_api(root), job.assignment, job.student, job.feedback)
+            outcome = batch.grade_with(_api(root, url), job.assignment, job.student, job.feedback)
         finally:
             timer.cancel()
         files = {}
