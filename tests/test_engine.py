@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from helpers import CELL_TIMEOUT, free_port, new_database
+from helpers import CELL_TIMEOUT, KILL_WORKER, all_grades, free_port, new_database, replace_answers
 
 from course.course_files import exercises, notebooks
 from course.demo import CLASS, _answer
@@ -30,7 +30,6 @@ COURSE_BIN = Path(sys.executable).parent / "course"
 COURSE_ID = "engine-test"
 ASSIGNMENTS = ["02-proper-language"]
 ROOT = Path(__file__).resolve().parent.parent
-KILL_WORKER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)  # the grading worker\n"
 
 
 def _make_class(folder: Path, names: list[str], students, databases: list[str]) -> Path:
@@ -57,18 +56,8 @@ def _make_class(folder: Path, names: list[str], students, databases: list[str]) 
                     _answer(target / nb.name, student, exercises(course / "source" / name / nb.name), COURSE_ID,
                             student.id)
                 else:
-                    _replace_answers(target / nb.name, answers)
+                    replace_answers(target / nb.name, answers)
     return course
-
-
-def _replace_answers(notebook: Path, source: str) -> None:
-    import json
-
-    nb = json.loads(notebook.read_text())
-    for cell in nb["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("solution"):
-            cell["source"] = source
-    notebook.write_text(json.dumps(nb))
 
 
 class Engine:
@@ -128,14 +117,6 @@ def _grade(course: Path, *args: str, env: dict, background: bool = False):
     return subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=900)
 
 
-def _grades(url: str) -> dict:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(url) as gb:
-        return {(a.name, s.student.id, n.name, g.name): (g.auto_score, g.max_score)
-                for a in gb.assignments for s in a.submissions for n in s.notebooks for g in n.grades}
-
-
 def _wait_for(condition, what: str, timeout: float = 300):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -183,9 +164,9 @@ def test_stopped_with_ctrl_c_resumed_and_equal_to_the_local_pool(engine_class):
     rows = ledger.rows(engine_db, COURSE_ID)
     assert len(rows) == 6 and {r["state"] for r in rows} == {"done"}
     assert {r["worker"] for r in rows} == {"w1", "w2"}  # both workers graded
-    assert _grades(engine_db) == _grades(local_db)  # the same scores as the local pool, cell by cell
+    assert all_grades(engine_db) == all_grades(local_db)  # the same scores as the local pool, cell by cell
     cells = sum(len(exercises(nb)) for name in ASSIGNMENTS for nb in notebooks(course, name))
-    assert len(_grades(engine_db)) == cells * 6  # every graded cell of every submission
+    assert len(all_grades(engine_db)) == cells * 6  # every graded cell of every submission
     for name in ASSIGNMENTS:  # the files came back to the course folder; the workers graded in their own folders
         for student in CLASS:
             assert list((course / "feedback" / student.id / name).glob("*.html")), (student.id, name)
@@ -218,7 +199,7 @@ def test_a_worker_killed_mid_grade_loses_nothing_and_grades_nothing_twice(engine
     again = rows[(victim["assignment"], victim["student"])]
     assert again["attempts"] == 2 and again["worker"] == "w2"  # re-queued, graded once more, by the other worker
     assert sum(r["attempts"] for r in rows.values()) == 7  # every other submission: one attempt
-    assert _grades(engine_db) == _grades(local_db)
+    assert all_grades(engine_db) == all_grades(local_db)
 
 
 def test_a_submission_that_kills_every_worker_fails_after_its_tries(postgres, tmp_path):

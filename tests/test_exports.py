@@ -211,20 +211,21 @@ def test_the_dashboard_tables_are_the_exports_and_need_no_nbgrader(course, tmp_p
         assert (out / f"{name}.csv").read_bytes() == (GOLDEN / f"{name}.csv").read_bytes(), name
 
 
-@pytest.mark.parametrize("where", ["default", "config", "environment"])
+@pytest.mark.parametrize("where", ["default", "config", "environment", "both"])
 def test_the_dashboard_finds_the_gradebook_course_export_uses(where, tmp_path, root, monkeypatch):
     from course.grade import batch  # the one lookup: `course export`, `course grade` and the dashboard use it
 
     folder = course_folder(tmp_path, root)
     monkeypatch.delenv("NBGRADER_DB_URL", raising=False)
-    if where == "config":
+    if where in ("config", "both"):  # after configure(c), as the demo's file names its SQLite gradebook
         with open(folder / "nbgrader_config.py", "a", encoding="utf-8") as fh:
             fh.write("c.CourseDirectory.db_url = 'postgresql://teacher@db.example:5432/grades'\n")
-    elif where == "environment":
+    if where in ("environment", "both"):
         monkeypatch.setenv("NBGRADER_DB_URL", "postgres://hub@db.example/grades")
     expected = {"default": f"sqlite:///{folder / 'gradebook.db'}",
                 "config": "postgresql://teacher@db.example:5432/grades",
-                "environment": "postgresql+psycopg://hub@db.example/grades"}[where]
+                "environment": "postgresql+psycopg://hub@db.example/grades",
+                "both": "postgresql+psycopg://hub@db.example/grades"}[where]  # the environment first, as documented
     assert batch.gradebook_url(folder) == expected
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import json
 import os
 import shutil
 import sqlite3
 
 import pytest
+from helpers import KILL_WORKER, replace_answers
 
 from course.cli import main
 from course.demo import CLASS
@@ -75,17 +75,6 @@ def test_feedback_and_export_are_written(graded):
     assert len(rows) == len(CLASS) + 1
 
 
-KILL_WORKER = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)  # the grading worker\n"
-
-
-def _replace_answers(notebook, source: str) -> None:
-    nb = json.loads(notebook.read_text())
-    for cell in nb["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("solution"):
-            cell["source"] = source
-    notebook.write_text(json.dumps(nb))
-
-
 @pytest.fixture(scope="module")
 def broken_batch(demo_run, tmp_path_factory):
     """The demo class with submissions that stop nbgrader or its worker, graded in one batch.
@@ -104,7 +93,7 @@ def broken_batch(demo_run, tmp_path_factory):
     (sub / "ben" / ASSIGNMENT / "proper-language.ipynb").write_text("{ not json")
     (sub / "cy" / ASSIGNMENT / "proper-language.ipynb").unlink()
     (sub / "cy" / ASSIGNMENT / "proper-language.ipynb").mkdir()  # a folder named like the notebook
-    _replace_answers(sub / "dee" / ASSIGNMENT / "proper-language.ipynb", KILL_WORKER)
+    replace_answers(sub / "dee" / ASSIGNMENT / "proper-language.ipynb", KILL_WORKER)
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # dee has never been graded

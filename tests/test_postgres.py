@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import CELL_TIMEOUT, free_port
+from helpers import CELL_TIMEOUT, all_grades, free_port
 
 from course.course_files import assignments, exercises, notebooks
 from course.errors import CourseError
@@ -25,21 +25,6 @@ from course.score import second_reading
 COURSE_BIN = Path(sys.executable).parent / "course"
 # Two assignments, 12 submissions for four workers: 08 has three exercises and a ranking with ties, 11 is the capstone.
 GRADED_HERE = ["08-difficult", "11-capstone"]
-
-
-def _grades(url: str) -> dict[tuple[str, str, str, str], tuple]:
-    """Every grade in a gradebook: (assignment, student, notebook, cell) -> (auto, manual, max)."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(gradebook.normalize(url)) as gb:
-        found = {}
-        for assignment in gb.assignments:
-            for submission in assignment.submissions:
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        key = (assignment.name, submission.student.id, notebook.name, grade.name)
-                        found[key] = (grade.auto_score, grade.manual_score, grade.max_score)
-        return found
 
 
 def test_demo_class_graded_with_four_workers_on_postgres_equals_sqlite(demo_run, postgres, tmp_path):
@@ -71,8 +56,8 @@ def test_demo_class_graded_with_four_workers_on_postgres_equals_sqlite(demo_run,
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for name in names:
         assert f"{name}: 6 graded, 0 failed" in proc.stdout, proc.stdout
-    sqlite = {k: v for k, v in _grades(f"sqlite:///{instructor / 'gradebook.db'}").items() if k[0] in names}
-    pg = _grades(postgres)
+    sqlite = {k: v for k, v in all_grades(f"sqlite:///{instructor / 'gradebook.db'}").items() if k[0] in names}
+    pg = all_grades(postgres)
     cells = sum(len(exercises(nb)) for name in names for nb in notebooks(course, name))
     assert len(sqlite) == cells * 6, "the demo class: 6 students, every graded cell of every assignment"
     assert pg == sqlite  # same cells, same scores: no grade lost or changed by four workers at once

@@ -71,13 +71,17 @@ class Summary:
 def load_config(root: Path, db_url: str | None = None):
     """The nbgrader settings `nbgrader` itself would use in the course folder, as a traitlets Config.
 
-    Like nbgrader (course.nbgrader_files), the course folder's file last; `db_url` (from --db-url) wins over all.
+    Like nbgrader (course.nbgrader_files), the course folder's file last. The gradebook URL then comes in the
+    order course.grade.gradebook gives: `db_url` (from --db-url), then $NBGRADER_DB_URL, then the files; so
+    a file that names its SQLite gradebook after `configure(c)` does not hide the one a hub or an engine
+    worker is given.
     """
     from course.grade import gradebook
     from course.nbgrader_files import read_settings
 
     config = read_settings(root)
     config.CourseDirectory.root = str(root)
+    db_url = db_url or gradebook.from_env()
     if db_url:
         config.CourseDirectory.db_url = gradebook.normalize(db_url)
     return config

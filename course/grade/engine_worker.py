@@ -1,8 +1,8 @@
 """A grading worker on the task engine (Dask distributed): `course worker tcp://SCHEDULER:8786`.
 
 Files travel with the task, so a worker needs no shared folder: each task carries one submission's
-files, and the course files it is graded against (settings, the assignment's source with its hidden
-tests, the second reader) reach each worker once per assignment. The worker writes them to a scratch
+files, and the course files it is graded against (settings and the second reader, and the assignment's
+source with its hidden tests) reach each worker once per run. The worker writes them to a scratch
 course folder of its own, grades with the same nbgrader steps, sandbox and limits as `course grade`
 (course.grade.batch.grade_with), and sends the autograded and feedback files back. Grades go straight
 to the gradebook (PostgreSQL), which the worker reaches with its own setting (NBGRADER_DB_URL).
@@ -63,7 +63,6 @@ class Job:
 class Result:
     outcome: batch.Outcome
     files: dict[str, bytes]  # autograded/STUDENT/ASSIGNMENT/... and feedback/STUDENT/ASSIGNMENT/...
-    worker: str = ""
 
 
 def unpacked(bundle: Bundle) -> Bundle:
@@ -156,11 +155,11 @@ def _watchdog(limit: float) -> threading.Timer:
 def grade_job(job: Job, course: Bundle, source: Bundle) -> Result:
     """Grade one submission in this worker (the engine's task) and return its outcome and files.
 
-    The worker's own NBGRADER_DB_URL names the gradebook, before the course's settings (which travel with
-    the task and may name the grader's SQLite file); it must be the batch's."""
+    The worker's own NBGRADER_DB_URL names the gradebook (course.grade.batch.load_config: before the course's
+    settings, which travel with the task); it must be the batch's."""
     with _LOCK:
         root = scratch(course, source)
-        url = gradebook.normalize(batch.gradebook_url(root, gradebook.from_env()))
+        url = gradebook.normalize(batch.gradebook_url(root))
         if identity(url) != job.gradebook:
             raise GradebookError(
                 f"this worker grades into {gradebook.shown(url)}, not the batch's gradebook: set {gradebook.ENV_VAR} "
@@ -183,7 +182,7 @@ def grade_job(job: Job, course: Bundle, source: Bundle) -> Result:
             files.update(read_folder(root / part, f"{part.as_posix()}/"))
         for part in parts:
             shutil.rmtree(root / part, ignore_errors=True)
-        return Result(outcome, files, _worker_name())
+        return Result(outcome, files)
 
 
 def _worker_name() -> str:
