@@ -4,7 +4,8 @@ processes each in its own folder, and a PostgreSQL gradebook (the `postgres` fix
 A class of 6 submissions is graded by the local pool and by the engine: the scores must be equal. The
 engine run is stopped with Ctrl-C and resumed; then graded again while one worker is killed with SIGKILL
 half-way through a submission; then a submission that kills its worker every time must be reported as
-failed after the set number of tries.
+failed after the set number of tries. A submission past its time limit ends its worker, and a worker running
+other course code than the grader's machine refuses to grade.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from helpers import CELL_TIMEOUT, KILL_WORKER, all_grades, free_port, new_databa
 from course.course_files import exercises, notebooks
 from course.demo import CLASS, _answer
 from course.grade import batch, gradebook, ledger
-from course.grade.engine_worker import TRIES_USED
+from course.grade.engine_worker import DIR_VAR, TRIES_USED
 
 COURSE_BIN = Path(sys.executable).parent / "course"
 COURSE_ID = "engine-test"
@@ -202,6 +203,34 @@ def test_a_worker_killed_mid_grade_loses_nothing_and_grades_nothing_twice(engine
     assert all_grades(engine_db) == all_grades(local_db)
 
 
+HANG = """
+import sys
+from pathlib import Path
+from course.grade.engine import assignment_bundle, course_bundle
+from course.grade.engine_worker import Job, grade_job, identity, read_folder
+root, url, course, assignment, student = Path(sys.argv[1]), *sys.argv[2:]
+job = Job(course, assignment, student, read_folder(root / "submitted" / student / assignment), "f" * 64, "hang-test",
+          identity(url), limit=0.01)
+grade_job(job, course_bundle(root), assignment_bundle(root, assignment))
+print("the grading returned")
+"""
+
+
+def test_a_submission_past_its_limit_ends_its_worker(engine_class, tmp_path):
+    """A hang no cell timeout reaches becomes a death: the worker's watchdog ends its process (exit 70) when one
+    submission runs past its limit, after the ledger counted the attempt. The engine then hands the task on as
+    for any dead worker (the kill -9 test), and the tries stop it going on for ever (the next test)."""
+    course, _local_db, engine_db, _engine = engine_class
+    student, assignment = CLASS[2].id, ASSIGNMENTS[0]
+    env = {**os.environ, gradebook.ENV_VAR: engine_db, DIR_VAR: str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", HANG, str(course), engine_db, COURSE_ID, assignment, student],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 70, proc.stdout + proc.stderr
+    assert "the grading returned" not in proc.stdout
+    row = {(r["assignment"], r["student"]): r for r in ledger.rows(engine_db, COURSE_ID)}[(assignment, student)]
+    assert (row["batch"], row["attempts"], row["state"]) == ("hang-test", 1, "grading")
+
+
 def test_a_submission_that_kills_every_worker_fails_after_its_tries(postgres, tmp_path):
     """An unsandboxed worker, as on a host without bubblewrap: only there can a kernel reach its worker. Its
     nanny starts it again after each death, and the classmate's submission is graded."""
@@ -222,6 +251,17 @@ def test_a_submission_that_kills_every_worker_fails_after_its_tries(postgres, tm
     rows = {r["student"]: r for r in ledger.rows(db, COURSE_ID)}
     assert rows[poisoner.id]["state"] == "failed" and rows[poisoner.id]["attempts"] == 3  # 2 tries, then refused
     assert rows[honest.id]["state"] == "done"
+
+
+def test_a_worker_running_other_course_code_refuses_before_it_claims():
+    """One class, one rubric: a worker whose course package differs from the grader's machine grades nothing (the
+    engine reports each such submission failed with this message; the engine tests above run the same code)."""
+    from course.grade.engine_worker import Bundle, EngineWorkerError, Job, code_digest, grade_job
+
+    job = Job(COURSE_ID, ASSIGNMENTS[0], "s1", {}, "f" * 64, "b1", ("postgresql", "nowhere", 5432, "x"), code="0" * 64)
+    with pytest.raises(EngineWorkerError, match=rf"other course code than the grader's machine \({code_digest()[:12]}, "
+                       r"not 000000000000\): install the same aplus-professionalism on every worker"):
+        grade_job(job, Bundle({}), Bundle({}))
 
 
 def test_a_worker_without_its_sandbox_does_not_start(tmp_path):

@@ -27,7 +27,17 @@ from pathlib import Path
 
 from course.errors import CourseError, GradebookError
 from course.grade import batch, gradebook, ledger
-from course.grade.engine_worker import Bundle, Job, digest_of, grade_job, identity, read_folder, unpacked, write_folder
+from course.grade.engine_worker import (
+    Bundle,
+    Job,
+    code_digest,
+    digest_of,
+    grade_job,
+    identity,
+    read_folder,
+    unpacked,
+    write_folder,
+)
 from course.score.second_reading import FILE as SECOND_READER
 
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
@@ -101,7 +111,8 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
     ledger.ensure(url)
     client = connect(engine_url)
     run = Run(root, url, course, uuid.uuid4().hex, summaries, len(pairs), on_done)
-    jobs = run.jobs(client, pairs, regrade, Job(course, "", "", {}, "", run.id, identity(url), feedback, tries, limit))
+    template = Job(course, "", "", {}, "", run.id, identity(url), feedback, tries, limit, code_digest())
+    jobs = run.jobs(client, pairs, regrade, template)
     futures: dict = {}
     pending = as_completed([], loop=client.loop)
     sent = itertools.count()
@@ -150,7 +161,7 @@ class Run:
             for student in [s for a, s in pairs if a == assignment]:
                 files = read_folder(self.root / "submitted" / student / assignment)
                 fingerprint = digest_of({**files, "\0course": shared.digest.encode(),
-                                         "\0source": bundle.digest.encode()})
+                                         "\0source": bundle.digest.encode(), "\0code": template.code.encode()})
                 if finished_before.get(student) == fingerprint:
                     self.summaries[assignment].skipped += 1
                     self._tick(batch.Outcome(student, True, 0.0))

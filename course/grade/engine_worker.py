@@ -14,6 +14,7 @@ the submission to another worker, and the ledger's count of tries stops that goi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -23,13 +24,17 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course.errors import GradebookError, SandboxError
+from course.errors import CourseError, GradebookError, SandboxError
 from course.grade import batch, gradebook, ledger
 
 SANDBOX_VAR = "COURSE_WORKER_SANDBOX"  # require (default), auto or off: set by `course worker --sandbox`
 DIR_VAR = "COURSE_WORKER_DIR"  # where a worker keeps its scratch course folders
 TRIES_USED = ("grading it stopped or hung its grading worker {tries} time(s) (its code kills the process that runs "
               "it, or something hung where no cell timeout reaches); it has no grade: look at it by hand")
+
+
+class EngineWorkerError(CourseError):
+    """A worker that must not grade this batch: it runs other course code than the grader's machine."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class Job:
     feedback: bool = True
     tries: int = 2
     limit: float = batch.SUBMISSION_LIMIT
+    code: str = ""  # code_digest() where the batch was started: a worker running other code refuses
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,15 @@ def write_folder(folder: Path, files: dict[str, bytes]) -> None:
             raise ValueError(f"refusing to write {name!r} outside {base}")
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+
+
+@functools.cache
+def code_digest() -> str:
+    """The grading code this process runs: every file of the course package (rubrics and readers are code
+    too). Workers must run the same as the grader's machine, or one class would be marked by two rubrics."""
+    package = Path(__file__).resolve().parents[1]
+    return digest_of({path.relative_to(package).as_posix(): path.read_bytes() for path in package.rglob("*")
+                      if path.is_file() and "__pycache__" not in path.parts})
 
 
 def identity(url: str) -> tuple:
@@ -157,6 +172,9 @@ def grade_job(job: Job, course: Bundle, source: Bundle) -> Result:
 
     The worker's own NBGRADER_DB_URL names the gradebook (course.grade.batch.load_config: before the course's
     settings, which travel with the task); it must be the batch's."""
+    if job.code and job.code != code_digest():
+        raise EngineWorkerError(f"this worker runs other course code than the grader's machine ({code_digest()[:12]}, "
+                                f"not {job.code[:12]}): install the same aplus-professionalism on every worker")
     with _LOCK:
         root = scratch(course, source)
         url = gradebook.normalize(batch.gradebook_url(root))

@@ -8,7 +8,7 @@ worker and the grader's machine see the same record:
   used up its tries, the claim refuses and the submission is reported as failed, never retried for ever;
 - `course grade` marks it *done* only after its grades are in the gradebook and its files are in the
   course folder. A re-run skips what is done with the same fingerprint (the same submitted files,
-  sources and settings), so a stopped batch resumes where it stopped, and grading again is safe.
+  sources, settings and course code), so a stopped batch resumes where it stopped, and grading again is safe.
 """
 
 from __future__ import annotations
