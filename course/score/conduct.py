@@ -60,30 +60,69 @@ def _negated(toks: list[str], where: list[int], start: int) -> bool:
                if i >= start - negation.reach)
 
 
+@dataclass(frozen=True)
+class _KindIndex:
+    """A kind's phrases compiled once, indexed by the lemmas their first word may be: an answer is tried only on
+    the phrases whose first word it has (one set operation), not on every phrase of every kind."""
+
+    compiled: tuple[tuple[str, Phrase], ...]
+    by_first: dict[str, tuple[int, ...]]  # lemma -> the phrases (positions) that may start with it
+    prefixed: tuple[int, ...]  # phrases whose first word is a prefix ("apolog*"): always tried
+    patterns: tuple[re.Pattern, ...] = ()
+
+    def candidates(self, at: dict[str, list[int]]) -> list[int]:
+        found = set(self.prefixed)
+        for lemma in self.by_first.keys() & at.keys():
+            found.update(self.by_first[lemma])
+        return sorted(found)  # in the kind's order: the first phrase that matches is the one shown
+
+
 @lru_cache(maxsize=256)
-def _compiled(phrases: tuple[str, ...]) -> list[tuple[str, Phrase, frozenset[str] | None]]:
-    """Each phrase compiled once, with the lemmas its first word may be (None for a prefix such as "apolog*"):
-    a phrase whose first word is nowhere in an answer is passed over without trying it."""
-    found = []
-    for text in phrases:
-        compiled = phrase(text)
-        lemmas, prefix, _gap = compiled.words[0] if compiled.words else (frozenset(), "", 0)
-        found.append((text, compiled, None if prefix else lemmas))
-    return found
+def _compiled(phrases: tuple[str, ...], patterns: tuple[str, ...] = ()) -> _KindIndex:
+    compiled, by_first, prefixed = [], {}, []
+    for i, text in enumerate(phrases):
+        parsed = phrase(text)
+        compiled.append((text, parsed))
+        if not parsed.words:
+            continue
+        lemmas, prefix, _gap = parsed.words[0]
+        if prefix:
+            prefixed.append(i)
+        for lemma in lemmas:
+            by_first.setdefault(lemma, []).append(i)
+    return _KindIndex(tuple(compiled), {k: tuple(v) for k, v in by_first.items()}, tuple(prefixed),
+                    tuple(re.compile(p, re.IGNORECASE | re.MULTILINE) for p in patterns))
+
+
+_KINDS: dict[int, tuple[dict, _KindIndex]] = {}  # id of a kind -> (that kind, its _KindIndex)
+
+
+def _phrases_of(kind: dict) -> _KindIndex:
+    """The kind's _KindIndex, found by the kind's identity (the settings' kinds live for the process), so its
+    phrases are not joined into a cache key for every answer and kind."""
+    hit = _KINDS.get(id(kind))
+    if hit is None or hit[0] is not kind:
+        if len(_KINDS) > 1024:  # rubrics read afresh each time: keep this small
+            _KINDS.clear()
+        hit = _KINDS[id(kind)] = (kind, _compiled(tuple(str(p) for p in kind.get("phrases") or []),
+                                                  tuple(kind.get("patterns") or [])))
+    return hit[1]
 
 
 def _first_hit(text: str, toks: list[str], where: list[int], kind: dict,
                allow: frozenset[str] = frozenset(), at: dict[str, list[int]] | None = None) -> tuple[str, int] | None:
     """The first words that show `kind`, and the token they start at; phrases in `allow` do not count here."""
     at = lemma_positions(toks) if at is None else at
-    for text_p, compiled, first in _compiled(tuple(str(p) for p in kind.get("phrases") or [])):
-        if text_p in allow or (first is not None and first.isdisjoint(at)):
+    phrases = _phrases_of(kind)
+    for i in phrases.candidates(at):
+        text_p, compiled = phrases.compiled[i]
+        if text_p in allow:
             continue
         for start, end in compiled.spans(toks, at):
             if not _negated(toks, where, start):
                 return " ".join(toks[start:end]), start
-    for pattern in kind.get("patterns") or []:
-        for m in re.finditer(pattern, text, re.IGNORECASE | re.MULTILINE):
+    for pattern in phrases.patterns:
+        for m in pattern.finditer(text):
             start = len(tokens(text[:m.start()]))
             if not _negated(toks, where, start):
                 return m.group(0).strip(" .!"), start
