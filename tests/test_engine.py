@@ -264,6 +264,19 @@ def test_a_worker_running_other_course_code_refuses_before_it_claims():
         grade_job(job, Bundle({}), Bundle({}))
 
 
+def test_a_batch_does_not_start_while_a_worker_runs_other_course_code():
+    from course.grade import engine
+
+    class Workers:  # what Client.run answers: each worker's address -> what the function returned there
+        def run(self, function):
+            assert function is engine.code_digest
+            return {"tcp://10.0.0.5:4100": "0" * 64, "tcp://10.0.0.6:4100": engine.code_digest()}
+
+    with pytest.raises(engine.EngineError, match=r"1 grading worker\(s\) run other course code than this machine "
+                       r"\(tcp://10.0.0.5:4100\): install the same aplus-professionalism on every worker"):
+        engine.check_workers(Workers())
+
+
 def test_a_worker_without_its_sandbox_does_not_start(tmp_path):
     env = {**os.environ, "PATH": str(Path(sys.executable).parent)}  # no bwrap on it
     proc = subprocess.run([str(COURSE_BIN), "worker", f"tcp://127.0.0.1:{free_port()}"], cwd=tmp_path, env=env,

@@ -89,7 +89,22 @@ def connect(url: str):
         client.close()
         raise EngineError(f"no grading worker joined the engine at {url} in {WORKER_WAIT} s: start them with "
                           f"`course worker {url}` on each grading machine") from None
+    try:
+        check_workers(client)
+    except EngineError:
+        client.close()
+        raise
     return client
+
+
+def check_workers(client) -> None:
+    """Refuse to start when a worker runs other course code than this machine: one class, one rubric. (Each
+    worker checks each task as well, for workers that join later.)"""
+    other = sorted(worker for worker, digest in client.run(code_digest).items() if digest != code_digest())
+    if other:
+        raise EngineError(f"{len(other)} grading worker(s) run other course code than this machine "
+                          f"({', '.join(other[:3])}{', ...' if len(other) > 3 else ''}): install the same "
+                          "aplus-professionalism on every worker, then run again")
 
 
 def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: str, db_url: str | None = None,

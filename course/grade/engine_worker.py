@@ -229,6 +229,7 @@ def dask_setup(worker) -> None:
 
     config._pipeline(Config())  # imports every grading step's class
     gradebook.share_engines()
+    code_digest()
 
 
 def check_sandbox() -> str:
