@@ -75,13 +75,15 @@ class Engine:
              "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=open(folder / "scheduler.log", "w"))
 
     def start_workers(self, *names: str) -> None:
-        """Start them side by side, and wait until each has joined the scheduler."""
+        """Start them side by side, and wait until each has joined the scheduler. They are started from the
+        folder that holds the course folder, which is named `course`, as the package is: `python -m` puts its
+        folder first on sys.path, and that folder once hid the package from the workers (found trying it)."""
         for name in names:
             home = self.folder / name
             home.mkdir(exist_ok=True)
             self.workers[name] = subprocess.Popen(
                 [str(COURSE_BIN), "worker", self.url, "--name", name, "--dir", str(home / "scratch"),
-                 "--sandbox", self.sandbox], cwd=home, env=self.env, stdout=subprocess.DEVNULL,
+                 "--sandbox", self.sandbox], cwd=self.folder, env=self.env, stdout=subprocess.DEVNULL,
                 stderr=open(home / "worker.log", "w"))
         deadline = time.monotonic() + 120
         for name in names:

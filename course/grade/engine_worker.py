@@ -249,10 +249,15 @@ def run(scheduler: str, nworkers: int = 1, sandbox: str = "require", folder: str
     print(check_sandbox(), file=sys.stderr, flush=True)  # `require` without bubblewrap raises: nothing starts
     command = [sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1",
                "--nworkers", str(nworkers), "--memory-limit", "0", "--no-dashboard", "--preload", __name__]
+    home = Path(folder).resolve() if folder else Path(tempfile.gettempdir()) / "course-worker"
     if folder:
-        os.environ[DIR_VAR] = str(Path(folder).resolve())
-        command += ["--local-directory", os.environ[DIR_VAR]]
+        command += ["--local-directory", str(home)]
     if name:
         command += ["--name", name]
+    os.environ[DIR_VAR] = str(home)
+    home.mkdir(parents=True, exist_ok=True)
+    # `python -m` puts the folder it starts in first on sys.path: started beside a course folder named
+    # `course`, the workers would import that folder as this package. Start them in their own folder.
+    os.chdir(home)
     os.execv(sys.executable, command)
     return 0  # not reached
