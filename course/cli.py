@@ -165,10 +165,12 @@ def cmd_grade(args: argparse.Namespace) -> int:
     gradebook.check(url)
     gradebook.reachable(url)
     console = Console(stderr=True)
+    client = None
     if args.engine:  # each worker decides its own sandbox (`course worker --sandbox`, default require)
-        from course.grade.engine import check_gradebook
+        from course.grade.engine import check_gradebook, connect
 
         check_gradebook(url)
+        client = connect(args.engine)  # waits for a worker and checks their code: before the progress bar
         console.print("sandbox: as each engine worker requires (`course worker --sandbox`, default: require)")
         sandbox = None
     else:
@@ -194,7 +196,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             from course.grade.engine import grade_on_engine
 
             summaries = grade_on_engine(root, todo, args.engine, db_url=url, on_done=done, tries=args.tries,
-                                        limit=args.submission_timeout, regrade=args.regrade)
+                                        limit=args.submission_timeout, regrade=args.regrade, client=client)
         else:
             summaries = batch.grade_many(root, todo, jobs=args.jobs, db_url=url, on_done=done, sandbox=sandbox,
                                          limit=args.submission_timeout)

@@ -269,13 +269,17 @@ def test_a_worker_running_other_course_code_refuses_before_it_claims():
 def test_a_batch_does_not_start_while_a_worker_runs_other_course_code():
     from course.grade import engine
 
-    class Workers:  # what Client.run answers: each worker's address -> what the function returned there
-        def run(self, function):
+    class Workers:  # what a Dask Client answers, for two workers
+        def run(self, function):  # each worker's address -> what the function returned there
             assert function is engine.code_digest
             return {"tcp://10.0.0.5:4100": "0" * 64, "tcp://10.0.0.6:4100": engine.code_digest()}
 
+        def scheduler_info(self, n_workers):
+            assert n_workers == -1  # all of them, not Dask's first few
+            return {"workers": {"tcp://10.0.0.5:4100": {"name": "box-3"}, "tcp://10.0.0.6:4100": {"name": 4}}}
+
     with pytest.raises(engine.EngineError, match=r"1 grading worker\(s\) run other course code than this machine "
-                       r"\(tcp://10.0.0.5:4100\): install the same aplus-professionalism on every worker"):
+                       r"\(box-3 at tcp://10.0.0.5:4100\): install the same aplus-professionalism on every worker"):
         engine.check_workers(Workers())
 
 

@@ -100,7 +100,12 @@ def connect(url: str):
 def check_workers(client) -> None:
     """Refuse to start when a worker runs other course code than this machine: one class, one rubric. (Each
     worker checks each task as well, for workers that join later.)"""
-    other = sorted(worker for worker, digest in client.run(code_digest).items() if digest != code_digest())
+    names = {address: info.get("name") for address, info in client.scheduler_info(-1)["workers"].items()}
+    other = []
+    for address, digest in sorted(client.run(code_digest).items()):
+        if digest != code_digest():
+            name = names.get(address)
+            other.append(f"{name} at {address}" if name not in (None, address) else address)
     if other:
         raise EngineError(f"{len(other)} grading worker(s) run other course code than this machine "
                           f"({', '.join(other[:3])}{', ...' if len(other) > 3 else ''}): install the same "
@@ -110,8 +115,10 @@ def check_workers(client) -> None:
 def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: str, db_url: str | None = None,
                     on_done: Callable[[batch.Outcome, int, int], None] | None = None, feedback: bool = True,
                     tries: int = 2, limit: float = batch.SUBMISSION_LIMIT,
-                    regrade: bool = False) -> dict[str, batch.Summary]:
-    """Grade `todo` (assignment -> students, None: all) on the engine; see the module's docstring.
+                    regrade: bool = False, client=None) -> dict[str, batch.Summary]:
+    """Grade `todo` (assignment -> students, None: all) on the engine; see the module's docstring. `client`:
+    one `connect(engine_url)` made already (closed here), so that waiting for workers, or refusing them,
+    comes before a progress bar.
 
     At most WINDOW submissions are on the engine at a time, read from the course folder as earlier
     ones finish, so a class of any size costs the grader's machine and the scheduler little memory.
@@ -124,7 +131,7 @@ def grade_on_engine(root: Path, todo: dict[str, list[str] | None], engine_url: s
     summaries, pairs = batch.plan(root, todo, url)
     course = batch.course_directory(root, url).course_id
     ledger.ensure(url)
-    client = connect(engine_url)
+    client = client or connect(engine_url)
     run = Run(root, url, course, uuid.uuid4().hex, summaries, len(pairs), on_done)
     template = Job(course, "", "", {}, "", run.id, identity(url), feedback, tries, limit, code_digest())
     jobs = run.jobs(client, pairs, regrade, template)
