@@ -300,6 +300,69 @@ def test_an_engine_that_does_not_answer_is_named_with_the_fix(monkeypatch):
         engine.connect(url)
 
 
+def _tls_env(folder: Path) -> dict[str, str]:
+    """Dask's settings for a TLS engine (docs/deploying.md): one throw-away authority and certificate for all."""
+    from distributed.security import Security
+
+    made = Security.temporary()
+    files = {"ca.pem": made.tls_ca_file, "node.pem": made.tls_client_cert, "node.key": made.tls_client_key}
+    for name, pem in files.items():
+        (folder / name).write_text(pem)
+    env = {"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+           "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(folder / "ca.pem")}
+    for role in ("SCHEDULER", "WORKER", "CLIENT"):
+        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__CERT"] = str(folder / "node.pem")
+        env[f"DASK_DISTRIBUTED__COMM__TLS__{role}__KEY"] = str(folder / "node.key")
+    return env
+
+
+def test_an_engine_over_tls_carries_tasks_and_refuses_plain_connections(tmp_path):
+    import dask
+
+    from course.grade import engine
+
+    env = _tls_env(tmp_path)
+    port = free_port()
+    url = f"tls://127.0.0.1:{port}"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "tls://127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"], env={**os.environ, **env},
+                                 stdout=subprocess.DEVNULL, stderr=open(tmp_path / "scheduler.log", "w"))
+    worker = subprocess.Popen([str(COURSE_BIN), "worker", url, "--name", "t1", "--sandbox", "off", "--dir",
+                               str(tmp_path / "w")], env={**os.environ, **env}, cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "w"))
+    try:
+        _wait_for(lambda: "Registered to" in (tmp_path / "worker.log").read_text(), "the worker to join", 120)
+        settings = {key.removeprefix("DASK_").lower().replace("__", "."): value for key, value in env.items()}
+        with dask.config.set(settings):
+            client = engine.connect(url)  # the workers' code is checked too
+            try:
+                assert client.submit(engine.code_digest, pure=False).result(timeout=60) == engine.code_digest()
+            finally:
+                client.close()
+        with pytest.raises(engine.EngineError, match=f"cannot reach the grading engine at tcp://127.0.0.1:{port}"):
+            engine.connect(f"tcp://127.0.0.1:{port}")  # the scheduler speaks TLS only
+    finally:
+        for process in (worker, scheduler):
+            process.terminate()
+        for process in (worker, scheduler):
+            process.wait(30)
+
+
+def test_a_tls_engine_without_certificates_is_named_with_the_fix(tmp_path):
+    from course.grade import engine
+
+    url = f"tls://127.0.0.1:{free_port()}"
+    wanted = "DASK_DISTRIBUTED__COMM__TLS__CA_FILE or DASK_DISTRIBUTED__COMM__TLS__{}__CERT"
+    with pytest.raises(engine.EngineError, match=f"{url} is a TLS engine, but this client has no "
+                       f"{wanted.format('CLIENT')}: set them"):
+        engine.connect(url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DASK_")}
+    proc = subprocess.run([str(COURSE_BIN), "worker", url], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert f"this worker has no {wanted.format('WORKER')}" in proc.stderr, proc.stderr
+
+
 def test_an_engine_needs_a_server_gradebook(tmp_path):
     course = tmp_path / "course"
     shutil.copytree(ROOT / "source" / "02-proper-language", course / "source" / "02-proper-language")

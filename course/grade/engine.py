@@ -35,6 +35,7 @@ from course.grade.engine_worker import (
     grade_job,
     identity,
     read_folder,
+    tls_problem,
     unpacked,
     write_folder,
 )
@@ -77,6 +78,9 @@ def connect(url: str):
     except ImportError:
         raise EngineError("grading on an engine needs Dask distributed: pip install 'aplus-professionalism[engine]'"
                           ) from None
+    problem = tls_problem(url, "client")
+    if problem:
+        raise EngineError(problem)
     try:
         client = Client(url, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:

@@ -120,6 +120,24 @@ def identity(url: str) -> tuple:
     return parsed.get_backend_name(), parsed.host, parsed.port or 5432, parsed.database
 
 
+def tls_problem(url: str, role: str) -> str | None:
+    """Why this machine cannot reach a `tls://` engine as `role` (client or worker), or None. Dask reads its
+    certificates from its settings (DASK_DISTRIBUTED__COMM__TLS__... variables); without them it fails with a
+    traceback, or hangs, instead of saying which are missing."""
+    if not url.startswith("tls://"):
+        return None
+    from distributed.security import Security
+
+    security = Security()
+    wanted = {"CA_FILE": security.tls_ca_file, f"{role.upper()}__CERT": getattr(security, f"tls_{role}_cert")}
+    missing = [f"DASK_DISTRIBUTED__COMM__TLS__{name}" for name, value in wanted.items() if not value]
+    if not missing:
+        return None
+    return (f"{url} is a TLS engine, but this {role} has no {' or '.join(missing)}: set them to the files of the "
+            f"engine's certificate authority and of this {role}'s certificate (and DASK_DISTRIBUTED__COMM__TLS__"
+            f"{role.upper()}__KEY for its key); see docs/deploying.md, \"Grading on many machines\"")
+
+
 # --- in the worker process ------------------------------------------------------------------------------------------
 
 _APIS: dict[str, object] = {}  # scratch course folder -> nbgrader API, made once per worker process
@@ -245,6 +263,9 @@ def check_sandbox() -> str:
 def run(scheduler: str, nworkers: int = 1, sandbox: str = "require", folder: str | None = None,
         name: str | None = None) -> int:
     """Check the sandbox here, with a clear message, then exec Dask's own worker with the course's preload."""
+    problem = tls_problem(scheduler, "worker")
+    if problem:
+        raise EngineWorkerError(problem)
     os.environ[SANDBOX_VAR] = sandbox
     print(check_sandbox(), file=sys.stderr, flush=True)  # `require` without bubblewrap raises: nothing starts
     command = [sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1",
