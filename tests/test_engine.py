@@ -25,7 +25,7 @@ from helpers import CELL_TIMEOUT, KILL_WORKER, all_grades, free_port, new_databa
 from course.course_files import exercises, notebooks
 from course.demo import CLASS, _answer
 from course.grade import batch, gradebook, ledger
-from course.grade.engine_worker import DIR_VAR, TRIES_USED
+from course.grade.engine_worker import DIR_VAR, SANDBOX_VAR, TRIES_USED
 
 COURSE_BIN = Path(sys.executable).parent / "course"
 COURSE_ID = "engine-test"
@@ -223,6 +223,7 @@ def test_a_submission_past_its_limit_ends_its_worker(engine_class, tmp_path):
     submission runs past its limit, after the ledger counted the attempt. The engine then hands the task on as
     for any dead worker (the kill -9 test), and the tries stop it going on for ever (the next test)."""
     course, _local_db, engine_db, _engine = engine_class
+    ledger.ensure(engine_db)  # as `course grade` does before any worker claims
     student, assignment = CLASS[2].id, ASSIGNMENTS[0]
     env = {**os.environ, gradebook.ENV_VAR: engine_db, DIR_VAR: str(tmp_path)}
     proc = subprocess.run([sys.executable, "-c", HANG, str(course), engine_db, COURSE_ID, assignment, student],
@@ -253,6 +254,55 @@ def test_a_submission_that_kills_every_worker_fails_after_its_tries(postgres, tm
     rows = {r["student"]: r for r in ledger.rows(db, COURSE_ID)}
     assert rows[poisoner.id]["state"] == "failed" and rows[poisoner.id]["attempts"] == 3  # 2 tries, then refused
     assert rows[honest.id]["state"] == "done"
+
+
+HUNG_KERNEL = """
+import json, sys, threading, time
+from pathlib import Path
+from course.grade import engine_worker as w
+from course.grade.engine import assignment_bundle, course_bundle
+root, url, course, assignment, student, mark = Path(sys.argv[1]), *sys.argv[2:6], Path(sys.argv[6])
+files = w.read_folder(root / "submitted" / student / assignment)
+for name in [n for n in files if n.endswith(".ipynb")]:
+    nb = json.loads(files[name])
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("solution"):
+            cell["source"] = ("import pathlib, subprocess\\nchild = subprocess.Popen(['sleep', '600'])\\n"
+                              f"pathlib.Path({str(mark)!r}).write_text(str(child.pid))\\nchild.wait()\\n")
+    files[name] = json.dumps(nb).encode()
+job = w.Job(course, assignment, student, files, "e" * 64, "kernel-test", w.identity(url), limit=600)
+grading = threading.Thread(target=w.grade_job, args=(job, course_bundle(root), assignment_bundle(root, assignment)),
+                           daemon=True)
+grading.start()
+while not mark.exists() and grading.is_alive():
+    time.sleep(0.05)
+if not mark.exists():
+    sys.exit("the grading ended before its kernel hung")
+w.end_worker()  # what the watchdog does when the limit passes
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE  # ended, not yet reaped
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_worker_that_ends_itself_takes_what_its_unsandboxed_kernel_started_along(engine_class, tmp_path):
+    """A sandboxed kernel and all it started die with their worker (bubblewrap's --die-with-parent). Unsandboxed
+    (`course worker --sandbox off`), the kernel ends itself when its parent is gone (ipykernel watches it), but a
+    process its student code started would run on: the worker ends them all before it goes."""
+    course, _local_db, engine_db, _engine = engine_class
+    ledger.ensure(engine_db)  # as `course grade` does before any worker claims
+    mark = tmp_path / "kernel.pid"
+    env = {**os.environ, gradebook.ENV_VAR: engine_db, DIR_VAR: str(tmp_path / "w"), SANDBOX_VAR: "off"}
+    command = [sys.executable, "-c", HUNG_KERNEL, str(course), engine_db, COURSE_ID, ASSIGNMENTS[0], CLASS[3].id,
+               str(mark)]
+    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 70, proc.stdout + proc.stderr
+    started = int(mark.read_text())  # what the hung answer cell started, and waits for
+    _wait_for(lambda: _gone(started), f"process {started}, which the student's code started, to end", 15)
 
 
 def test_a_worker_running_other_course_code_refuses_before_it_claims():

@@ -179,10 +179,23 @@ def _api(root: Path, url: str):
 
 def _watchdog(limit: float) -> threading.Timer:
     """End this worker process when one submission runs past `limit`: the engine re-queues it elsewhere."""
-    timer = threading.Timer(limit, os._exit, args=(70,))
+    timer = threading.Timer(limit, end_worker)
     timer.daemon = True
     timer.start()
     return timer
+
+
+def end_worker(code: int = 70) -> None:
+    """End this worker process and what it started. A sandboxed kernel dies with it (bubblewrap's
+    --die-with-parent); an unsandboxed one (`--sandbox off`) would run on, hung, for ever."""
+    try:
+        import psutil  # Dask's own dependency
+
+        for child in psutil.Process().children(recursive=True):
+            child.kill()
+    except Exception:  # ending matters more than tidying up
+        pass
+    os._exit(code)
 
 
 def grade_job(job: Job, course: Bundle, source: Bundle) -> Result:
