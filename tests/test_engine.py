@@ -64,15 +64,17 @@ def _make_class(folder: Path, names: list[str], students, databases: list[str]) 
 class Engine:
     """A Dask scheduler on a free loopback port and named `course worker` processes, each in its own folder."""
 
-    def __init__(self, folder: Path, db_url: str, sandbox: str) -> None:
+    def __init__(self, folder: Path, db_url: str | None, sandbox: str, tls: dict[str, str] | None = None) -> None:
+        """`tls`: Dask's TLS settings (_tls_env) for the scheduler and the workers; the URL is then tls://."""
         self.folder, self.sandbox = folder, sandbox
-        self.env = {**os.environ, gradebook.ENV_VAR: db_url}
-        self.url = f"tcp://127.0.0.1:{free_port()}"
+        self.env = {**os.environ, **(tls or {}), **({gradebook.ENV_VAR: db_url} if db_url else {})}
+        host = f"{'tls' if tls else 'tcp'}://127.0.0.1"
+        self.port = free_port()
+        self.url = f"{host}:{self.port}"
         self.workers: dict[str, subprocess.Popen] = {}
-        port = self.url.rsplit(":", 1)[1]
         self.scheduler = subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", port,
-             "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=open(folder / "scheduler.log", "w"))
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", host, "--port", str(self.port),
+             "--no-dashboard"], env=self.env, stdout=subprocess.DEVNULL, stderr=open(folder / "scheduler.log", "w"))
 
     def start_workers(self, *names: str) -> None:
         """Start them side by side, and wait until each has joined the scheduler. They are started from the
@@ -205,17 +207,41 @@ def test_a_worker_killed_mid_grade_loses_nothing_and_grades_nothing_twice(engine
     assert all_grades(engine_db) == all_grades(local_db)
 
 
-HANG = """
-import sys
+GRADE_ONE = """
+import sys, threading, time
 from pathlib import Path
+from course.grade import engine_worker as w
 from course.grade.engine import assignment_bundle, course_bundle
-from course.grade.engine_worker import Job, grade_job, identity, read_folder
-root, url, course, assignment, student = Path(sys.argv[1]), *sys.argv[2:]
-job = Job(course, assignment, student, read_folder(root / "submitted" / student / assignment), "f" * 64, "hang-test",
-          identity(url), limit=0.01)
-grade_job(job, course_bundle(root), assignment_bundle(root, assignment))
-print("the grading returned")
+root, url, course, assignment, student, batch, limit, submitted, mark = sys.argv[1:]
+job = w.Job(course, assignment, student, w.read_folder(Path(submitted)), "f" * 64, batch, w.identity(url),
+            limit=float(limit))
+grading = threading.Thread(target=w.grade_job, args=(job, course_bundle(Path(root)), assignment_bundle(Path(root),
+                           assignment)), daemon=True)
+grading.start()
+while grading.is_alive() and not (mark and Path(mark).exists()):
+    time.sleep(0.05)
+if not mark:
+    print("the grading returned")
+elif not Path(mark).exists():
+    sys.exit("the grading ended before its kernel hung")
+else:
+    w.end_worker()  # what the watchdog does when the limit passes
 """
+
+
+def _grade_in_a_worker_process(course: Path, db: str, student: str, batch: str, folder: Path, limit: float = 600,
+                               answers: str | None = None, mark: Path | None = None, sandbox: str = "require"):
+    """Grade one submission with the engine worker's grade_job in a process of its own, as a task would; with
+    `mark`, end the process the way the watchdog does once the file `mark` exists."""
+    submitted = course / "submitted" / student / ASSIGNMENTS[0]
+    if answers is not None:
+        submitted = Path(shutil.copytree(submitted, folder / "submitted"))
+        for notebook in submitted.glob("*.ipynb"):
+            replace_answers(notebook, answers)
+    env = {**os.environ, gradebook.ENV_VAR: db, DIR_VAR: str(folder / "w"), SANDBOX_VAR: sandbox}
+    command = [sys.executable, "-c", GRADE_ONE, str(course), db, COURSE_ID, ASSIGNMENTS[0], student, batch,
+               str(limit), str(submitted), str(mark or "")]
+    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_a_submission_past_its_limit_ends_its_worker(engine_class, tmp_path):
@@ -225,9 +251,7 @@ def test_a_submission_past_its_limit_ends_its_worker(engine_class, tmp_path):
     course, _local_db, engine_db, _engine = engine_class
     ledger.ensure(engine_db)  # as `course grade` does before any worker claims
     student, assignment = CLASS[2].id, ASSIGNMENTS[0]
-    env = {**os.environ, gradebook.ENV_VAR: engine_db, DIR_VAR: str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-c", HANG, str(course), engine_db, COURSE_ID, assignment, student],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    proc = _grade_in_a_worker_process(course, engine_db, student, "hang-test", tmp_path, limit=0.01)
     assert proc.returncode == 70, proc.stdout + proc.stderr
     assert "the grading returned" not in proc.stdout
     row = {(r["assignment"], r["student"]): r for r in ledger.rows(engine_db, COURSE_ID)}[(assignment, student)]
@@ -256,32 +280,6 @@ def test_a_submission_that_kills_every_worker_fails_after_its_tries(postgres, tm
     assert rows[honest.id]["state"] == "done"
 
 
-HUNG_KERNEL = """
-import json, sys, threading, time
-from pathlib import Path
-from course.grade import engine_worker as w
-from course.grade.engine import assignment_bundle, course_bundle
-root, url, course, assignment, student, mark = Path(sys.argv[1]), *sys.argv[2:6], Path(sys.argv[6])
-files = w.read_folder(root / "submitted" / student / assignment)
-for name in [n for n in files if n.endswith(".ipynb")]:
-    nb = json.loads(files[name])
-    for cell in nb["cells"]:
-        if cell["metadata"].get("nbgrader", {}).get("solution"):
-            cell["source"] = ("import pathlib, subprocess\\nchild = subprocess.Popen(['sleep', '600'])\\n"
-                              f"pathlib.Path({str(mark)!r}).write_text(str(child.pid))\\nchild.wait()\\n")
-    files[name] = json.dumps(nb).encode()
-job = w.Job(course, assignment, student, files, "e" * 64, "kernel-test", w.identity(url), limit=600)
-grading = threading.Thread(target=w.grade_job, args=(job, course_bundle(root), assignment_bundle(root, assignment)),
-                           daemon=True)
-grading.start()
-while not mark.exists() and grading.is_alive():
-    time.sleep(0.05)
-if not mark.exists():
-    sys.exit("the grading ended before its kernel hung")
-w.end_worker()  # what the watchdog does when the limit passes
-"""
-
-
 def _gone(pid: int) -> bool:
     try:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE  # ended, not yet reaped
@@ -295,11 +293,11 @@ def test_a_worker_that_ends_itself_takes_what_its_unsandboxed_kernel_started_alo
     process its student code started would run on: the worker ends them all before it goes."""
     course, _local_db, engine_db, _engine = engine_class
     ledger.ensure(engine_db)  # as `course grade` does before any worker claims
-    mark = tmp_path / "kernel.pid"
-    env = {**os.environ, gradebook.ENV_VAR: engine_db, DIR_VAR: str(tmp_path / "w"), SANDBOX_VAR: "off"}
-    command = [sys.executable, "-c", HUNG_KERNEL, str(course), engine_db, COURSE_ID, ASSIGNMENTS[0], CLASS[3].id,
-               str(mark)]
-    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    mark = tmp_path / "started.pid"
+    hung = (f"import pathlib, subprocess\nchild = subprocess.Popen(['sleep', '600'])\n"
+            f"pathlib.Path({str(mark)!r}).write_text(str(child.pid))\nchild.wait()\n")
+    proc = _grade_in_a_worker_process(course, engine_db, CLASS[3].id, "kernel-test", tmp_path, answers=hung,
+                                      mark=mark, sandbox="off")
     assert proc.returncode == 70, proc.stdout + proc.stderr
     started = int(mark.read_text())  # what the hung answer cell started, and waits for
     _wait_for(lambda: _gone(started), f"process {started}, which the student's code started, to end", 15)
@@ -371,31 +369,22 @@ def test_an_engine_over_tls_carries_tasks_and_refuses_plain_connections(tmp_path
 
     from course.grade import engine
 
-    env = _tls_env(tmp_path)
-    port = free_port()
-    url = f"tls://127.0.0.1:{port}"
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "tls://127.0.0.1",
-                                  "--port", str(port), "--no-dashboard"], env={**os.environ, **env},
-                                 stdout=subprocess.DEVNULL, stderr=open(tmp_path / "scheduler.log", "w"))
-    worker = subprocess.Popen([str(COURSE_BIN), "worker", url, "--name", "t1", "--sandbox", "off", "--dir",
-                               str(tmp_path / "w")], env={**os.environ, **env}, cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "w"))
+    tls = _tls_env(tmp_path)
+    running = Engine(tmp_path, None, "off", tls=tls)
     try:
-        _wait_for(lambda: "Registered to" in (tmp_path / "worker.log").read_text(), "the worker to join", 120)
-        settings = {key.removeprefix("DASK_").lower().replace("__", "."): value for key, value in env.items()}
+        running.start_workers("t1")
+        settings = {key.removeprefix("DASK_").lower().replace("__", "."): value for key, value in tls.items()}
         with dask.config.set(settings):
-            client = engine.connect(url)  # the workers' code is checked too
+            client = engine.connect(running.url)  # the workers' code is checked too
             try:
                 assert client.submit(engine.code_digest, pure=False).result(timeout=60) == engine.code_digest()
             finally:
                 client.close()
-        with pytest.raises(engine.EngineError, match=f"cannot reach the grading engine at tcp://127.0.0.1:{port}"):
-            engine.connect(f"tcp://127.0.0.1:{port}")  # the scheduler speaks TLS only
+        plain = f"tcp://127.0.0.1:{running.port}"
+        with pytest.raises(engine.EngineError, match=f"cannot reach the grading engine at {plain}"):
+            engine.connect(plain)  # the scheduler speaks TLS only
     finally:
-        for process in (worker, scheduler):
-            process.terminate()
-        for process in (worker, scheduler):
-            process.wait(30)
+        running.close()
 
 
 def test_a_tls_engine_without_certificates_is_named_with_the_fix(tmp_path):

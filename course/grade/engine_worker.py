@@ -151,12 +151,19 @@ def worker_sandbox() -> str:
     return mode
 
 
+def worker_dir(folder: str | None = None) -> Path:
+    """Where a worker keeps its scratch course folders and starts: `--dir`, else what `course worker` set, else
+    a folder in the system's temporary folder."""
+    chosen = folder or os.environ.get(DIR_VAR)
+    return Path(chosen).resolve() if chosen else Path(tempfile.gettempdir()) / "course-worker"
+
+
 def scratch(*bundles: Bundle) -> Path:
     """This worker's course folder for these bundles, written once (then reused for every submission).
 
     Written aside and renamed into place, so worker processes sharing the folder (`--nworkers`) never see
     half of one; each submission then has its own folders in it."""
-    base = Path(os.environ.get(DIR_VAR) or Path(tempfile.gettempdir()) / "course-worker")
+    base = worker_dir()
     root = base / f"course-{digest_of({b.digest: b'' for b in bundles})[:20]}"
     if not root.is_dir():
         base.mkdir(parents=True, exist_ok=True)
@@ -283,7 +290,7 @@ def run(scheduler: str, nworkers: int = 1, sandbox: str = "require", folder: str
     print(check_sandbox(), file=sys.stderr, flush=True)  # `require` without bubblewrap raises: nothing starts
     command = [sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1",
                "--nworkers", str(nworkers), "--memory-limit", "0", "--no-dashboard", "--preload", __name__]
-    home = Path(folder).resolve() if folder else Path(tempfile.gettempdir()) / "course-worker"
+    home = worker_dir(folder)
     if folder:
         command += ["--local-directory", str(home)]
     if name:
